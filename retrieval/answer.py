@@ -1,0 +1,87 @@
+"""Extractive answers: the one or two sentences of the best citation that answer the question.
+
+No language model: the answer is always a verbatim span of a source clause, so it
+cannot state anything the documents do not say. Dates, amounts and bodies stay
+intact because sentences are never cut.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .chunking import Chunk
+from .lexical import ChineseTokenizer
+
+_SENT_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+_DATE = re.compile(r"\d{4}年(\d{1,2}月)?(\d{1,2}日|底|前)?|\d{1,2}月\d{1,2}日|\d{1,2}月底")
+_NUMBER = re.compile(r"\d+(\.\d+)?\s*(万|亿|个|家|人|年|项|类|%|倍|次)|[一二三四五六七八九十两]+(个|类|年|项|大)")
+_BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高校|院所|主体")
+_LEAD = re.compile(r"^(答[：:]|（[一二三四五六七八九十]+）[^。]{0,20}。)")
+
+Q_DEADLINE = re.compile(r"什么时候|何时|截止|期限|日期|哪天|几月|哪一天|之前|时间节点|哪年|deadline|\bwhen\b|\bdue\b|\bdate\b", re.I)
+Q_WHO = re.compile(r"谁|哪个部门|哪些部门|哪一级|哪级|哪里|哪个单位|由哪|\bwho\b|which (department|ministr|bod)|responsible", re.I)
+Q_NUMBER = re.compile(r"多少|几个|几年|几家|多长|多久|几类|几项|哪[五四三]|\bhow (many|much|long)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Extract:
+    text: str
+    chunk_id: str
+    start: int  # offsets into the source document
+    end: int
+
+
+def sentences(chunk: Chunk) -> list[tuple[int, int]]:
+    """(start, end) document offsets of each sentence of a chunk."""
+    out = []
+    for m in _SENT_RE.finditer(chunk.text):
+        a, b = m.start(), m.end()
+        while a < b and chunk.text[a].isspace():
+            a += 1
+        if b - a > 1:
+            out.append((chunk.start + a, chunk.start + b))
+    return out
+
+
+def _score(sentence: str, tokens: set[str], question: str, tokenizer: ChineseTokenizer) -> float:
+    words = set(tokenizer.tokenize(sentence))
+    overlap = sum(len(t) for t in tokens if t in words or (len(t) > 1 and t in sentence))
+    score = float(overlap)
+    if Q_DEADLINE.search(question) and _DATE.search(sentence):
+        score += 6
+    if Q_NUMBER.search(question) and _NUMBER.search(sentence):
+        score += 4
+    if Q_WHO.search(question) and _BODY.search(sentence):
+        score += 2
+    if sentence.rstrip().endswith(("？", "?")):
+        score -= 8  # a restated question is not an answer
+    if len(sentence) < 12:
+        score -= 3  # a bare heading
+    return score
+
+
+def extract_answer(
+    question: str, query_tokens: tuple[str, ...], chunk: Chunk, tokenizer: ChineseTokenizer
+) -> Extract:
+    spans = sentences(chunk)
+    if not spans:
+        return Extract(chunk.text, chunk.chunk_id, chunk.start, chunk.end)
+    tokens = set(query_tokens)
+    offset = chunk.start
+    scored = [
+        (_score(chunk.text[a - offset : b - offset], tokens, question, tokenizer), -i, (a, b))
+        for i, (a, b) in enumerate(spans)
+    ]
+    best = max(scored)
+    i = -best[1]
+    a, b = spans[i]
+    # A short sentence (a lead-in, a heading) reads better with the one after it.
+    if b - a < 40 and i + 1 < len(spans):
+        b = spans[i + 1][1]
+    text = chunk.text[a - offset : b - offset].strip()
+    lead = _LEAD.match(text)
+    if lead and len(text) - lead.end() >= 12:
+        a += lead.end()
+        text = text[lead.end() :]
+    return Extract(text.strip(), chunk.chunk_id, a, b)

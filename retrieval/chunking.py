@@ -1,0 +1,283 @@
+"""Structure-aware chunking: headings make sections, sections make clause-sized chunks.
+
+Chinese policy documents number their structure (一、 / （一） / 第一条 / 问1：);
+a chunk is one clause or paragraph with its heading path, so a citation points at
+the exact clause. Units longer than `MAX_UNIT_CHARS` are split on sentence
+boundaries only. Every chunk records the offsets of its original span.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from .documents import Document
+
+CHUNKER_VERSION = "clause-v1"
+MAX_UNIT_CHARS = 300
+TARGET_PIECE_CHARS = 200
+SMALL_UNIT_CHARS = 120
+MIN_PIECE_CHARS = 60
+SECTION_SEP = " › "
+
+_NUM = "一二三四五六七八九十百零〇两"
+_L1_RE = re.compile(rf"^(?:第([{_NUM}\d]+)[章部分篇]|([{_NUM}]+)、)\s*\S")
+_ITEM_RE = re.compile(rf"^(?:（([{_NUM}\d]+)）|\(([{_NUM}\d]+)\)|第([{_NUM}\d]+)条)")
+_ARABIC_RE = re.compile(r"^(\d{1,2})[.、．]\s*(?!\d)")
+_QUESTION_RE = re.compile(r"^问\s*(\d+)\s*[：:]")
+_DATE_LINE_RE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+_SENTENCE_FINAL = "。！？；，.!?;,"
+_HEADING_MAX = 40
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A citable span of a document, with what is needed to search and cite it."""
+
+    chunk_id: str
+    doc_id: str
+    doc_title: str
+    authority: str
+    section: str
+    text: str
+    start: int
+    end: int
+    page: int | None = None
+    # Heading path, plus the document's header metadata on its first chunk: searched, not cited.
+    context: str = ""
+
+    @property
+    def search_text(self) -> str:
+        """What is embedded and BM25-indexed: the heading path gives a clause its context."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+
+def chinese_number(s: str) -> int:
+    """一 → 1, 十二 → 12, 二十 → 20; Arabic digits pass through."""
+    if s.isdigit():
+        return int(s)
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
+    digits.update({"〇": 0, "两": 2})
+    total, current = 0, 0
+    for ch in s:
+        if ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            current = digits.get(ch, 0)
+    return total + current
+
+
+@dataclass
+class _Line:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class _Unit:
+    path: list[tuple[str, str]]  # (key, heading) pairs
+    start: int
+    end: int
+    keys_suffix: str = ""
+    parts: list[_Line] = field(default_factory=list)
+
+
+def _lines(text: str) -> list[_Line]:
+    out, pos = [], 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            out.append(_Line(stripped, pos + lead, pos + lead + len(stripped)))
+        pos += len(raw) + 1
+    return out
+
+
+def _is_short_heading(line: str) -> bool:
+    return len(line) <= _HEADING_MAX and line[-1] not in _SENTENCE_FINAL
+
+
+def _units(doc: Document) -> list[_Unit]:
+    lines = _lines(doc.text)
+    units: list[_Unit] = []
+    path: list[tuple[str, str]] = []  # level-ordered stack: [(key, heading), ...]
+    levels: list[int] = []
+    unnumbered = 0
+    front: list[_Line] = []
+    front_path: list[tuple[str, str]] = []
+    seen_paragraph = False
+
+    def set_heading(level: int, key: str, heading: str) -> None:
+        while levels and levels[-1] >= level:
+            levels.pop()
+            path.pop()
+        levels.append(level)
+        path.append((key, heading))
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        t = line.text
+        # The signature block: a run of short lines closed by a date line.
+        if seen_paragraph and _is_short_heading(t) and not _L1_RE.match(t):
+            j = i
+            while j < len(lines) and _is_short_heading(lines[j].text) and not _DATE_LINE_RE.match(lines[j].text):
+                j += 1
+            if j < len(lines) and _DATE_LINE_RE.match(lines[j].text) and j - i <= 8:
+                units.append(_Unit([("sign", "落款")], line.start, lines[j].end))
+                i = j + 1
+                continue
+        if m := _QUESTION_RE.match(t):
+            set_heading(3, f"q{m.group(1)}", t.replace("：", " ", 1).replace(":", " ", 1))
+            # The question and all of its answer's paragraphs form one unit.
+            j = i + 1
+            while j < len(lines) and not _starts_section(lines[j].text):
+                j += 1
+            units.append(_Unit(list(path), line.start, lines[j - 1].end))
+            seen_paragraph = True
+            i = j
+            continue
+        if (m := _L1_RE.match(t)) and len(t) <= _HEADING_MAX and "。" not in t:
+            num = m.group(1) or m.group(2)
+            set_heading(1, str(chinese_number(num)), t)
+            i += 1
+            continue
+        if m := _ITEM_RE.match(t):
+            num = m.group(1) or m.group(2) or m.group(3)
+            head = re.split(r"[。：]", t, maxsplit=1)[0]
+            set_heading(2, str(chinese_number(num)), head[:_HEADING_MAX])
+        elif m := _ARABIC_RE.match(t):
+            head = re.split(r"[。：]", t, maxsplit=1)[0]
+            set_heading(2, m.group(1), head[:_HEADING_MAX])
+        elif _is_short_heading(t):
+            if not seen_paragraph:
+                front.append(line)
+            else:
+                unnumbered += 1
+                set_heading(1, f"s{unnumbered}", t)
+            i += 1
+            continue
+        # A paragraph: the first one absorbs the front matter (title, number, addressee).
+        start = line.start
+        unit_path = list(path) or front_path
+        if not seen_paragraph and front:
+            start = front[0].start
+            front_path = [("front", front[0].text.rstrip("：:"))]
+            unit_path = front_path
+            front = []
+        seen_paragraph = True
+        units.append(_Unit(unit_path, start, line.end))
+        i += 1
+    if front:  # a document that is only headings
+        units.append(_Unit([("front", front[0].text)], front[0].start, front[-1].end))
+    return _merge_small(units, doc.text)
+
+
+def _starts_section(t: str) -> bool:
+    return bool(_QUESTION_RE.match(t) or (_L1_RE.match(t) and len(t) <= _HEADING_MAX and "。" not in t))
+
+
+def _merge_small(units: list[_Unit], text: str) -> list[_Unit]:
+    """A very short paragraph (an addressee line, a one-line note) joins the next one in its section."""
+    out: list[_Unit] = []
+    for unit in units:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.path == unit.path
+            and prev.end - prev.start < SMALL_UNIT_CHARS
+            and unit.end - prev.start <= MAX_UNIT_CHARS
+        ):
+            prev.end = unit.end
+            continue
+        out.append(unit)
+    return out
+
+
+def _splitter(size: int) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        chunk_size=size,
+        chunk_overlap=0,
+        separators=["\n", "。", "！", "？", "；"],
+        keep_separator="end",
+        strip_whitespace=True,
+        length_function=len,
+    )
+
+
+def _pieces(span: str) -> list[tuple[int, int]]:
+    """Sentence-aligned (start, end) offsets within `span`, each near TARGET_PIECE_CHARS."""
+    if len(span) <= MAX_UNIT_CHARS:
+        return [(0, len(span))]
+    n = -(-len(span) // TARGET_PIECE_CHARS)
+    size = max(-(-len(span) // n), 120)
+    out: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in _splitter(size).split_text(span):
+        at = span.index(piece, cursor)
+        cursor = at + len(piece)
+        # A fragment (a question line, a lead-in ending in a colon) belongs with what follows it.
+        if out and out[-1][1] - out[-1][0] < MIN_PIECE_CHARS:
+            out[-1] = (out[-1][0], cursor)
+        else:
+            out.append((at, cursor))
+    if len(out) > 1 and out[-1][1] - out[-1][0] < MIN_PIECE_CHARS:
+        last = out.pop()
+        out[-1] = (out[-1][0], last[1])
+    return out
+
+
+def chunk_document(doc: Document) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    used: dict[str, int] = {}
+    for unit in _units(doc):
+        base = ".".join(key for key, _ in unit.path) or "body"
+        used[base] = used.get(base, 0) + 1
+        unit_id = base if used[base] == 1 else f"{base}/{used[base]}"
+        section = SECTION_SEP.join(heading for _, heading in unit.path)
+        context = section
+        if unit.path and unit.path[0][0] == "front":
+            context = f"{section}\n{document_header(doc)}"
+        span = doc.text[unit.start : unit.end]
+        pieces = _pieces(span)
+        for n, (a, b) in enumerate(pieces, start=1):
+            start, end = unit.start + a, unit.start + b
+            chunk_id = f"{doc.doc_id}:{unit_id}" + (f"~{n}" if len(pieces) > 1 else "")
+            chunks.append(
+                Chunk(
+                    chunk_id=chunk_id,
+                    doc_id=doc.doc_id,
+                    doc_title=doc.title,
+                    authority=doc.authority,
+                    section=section,
+                    text=doc.text[start:end],
+                    start=start,
+                    end=end,
+                    page=doc.page_at(start),
+                    context=context,
+                )
+            )
+    return chunks
+
+
+def document_header(doc: Document) -> str:
+    """The document's own metadata in words, so "who issued it / when / which number" finds its head."""
+    parts = [doc.title]
+    if doc.issuer:
+        parts.append(f"发文机关（联合印发部门）：{doc.issuer}")
+    if doc.number:
+        parts.append(f"文号：{doc.number}")
+    if doc.date:
+        parts.append(f"印发日期：{doc.date}")
+    return "；".join(parts)
+
+
+def chunk_corpus(documents: list[Document]) -> list[Chunk]:
+    return [chunk for doc in documents for chunk in chunk_document(doc)]

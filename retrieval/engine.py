@@ -1,0 +1,343 @@
+"""The question-answering engine: corpus → index → search → abstain → answer.
+
+One Engine serves many threads: everything a query reads lives in one immutable
+`_State`, replaced as a whole when the corpus changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .abstain import AbstentionPolicy
+from .answer import extract_answer
+from .documents import AUTHORITY_LABELS_ZH, CorpusDir, Document, corpus_hash
+from .embedders import DEFAULT_MODEL, Embedder, EmbedderUnavailable, configured_model, load_embedder
+from .index_store import BuildProgress, IndexStore, IndexUnavailable, SearchIndex, build_index
+from .lexical import ChineseTokenizer, Glossary
+from .search import HybridSearcher, SearchResult
+
+log = logging.getLogger("policy_qa")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MAX_QUESTION_CHARS = 500
+_QUESTION_RE = re.compile(r"^问\s*\d+\s+(.+)$")
+
+DECLINE_ZH = "抱歉，这几份文件没有涉及这个问题（本系统只回答人社部发〔2025〕27号通知及其解读的内容）。"
+DECLINE_EN = "Sorry, these documents do not cover this question (only the 2025 No. 27 notice and its interpretation are covered)."
+
+
+class QuestionError(ValueError):
+    """A question that cannot be searched (empty, too long, no words)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path
+    data_dir: Path
+    index_dir: Path
+    model: str = DEFAULT_MODEL
+    top_k: int = 5
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        env = os.environ
+        values = dict(
+            corpus_dir=Path(env.get("POLICY_QA_CORPUS_DIR", REPO_ROOT / "corpus")),
+            data_dir=Path(env.get("POLICY_QA_DATA_DIR", REPO_ROOT / "data")),
+            index_dir=Path(env.get("POLICY_QA_INDEX_DIR", REPO_ROOT / "index")),
+            model=configured_model(),
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def added_dir(self) -> Path:
+        """Documents added after installation (not part of the shipped corpus)."""
+        return self.data_dir / "documents"
+
+
+@dataclass(frozen=True)
+class Citation:
+    rank: int
+    chunk_id: str
+    doc_id: str
+    doc_title: str
+    authority: str
+    section: str
+    text: str
+    start: int
+    end: int
+    score: float
+    page: int | None = None
+
+    @property
+    def authority_label(self) -> str:
+        return AUTHORITY_LABELS_ZH.get(self.authority, self.authority)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data.pop("page")
+        return data
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answerable: bool
+    answer: str
+    dense: bool
+    citations: list[Citation]
+    timings_ms: dict[str, float]
+    # Document offsets of the answer sentence inside the first citation (for highlighting).
+    answer_span: tuple[int, int] | None = None
+    suggestions: list[str] = field(default_factory=list)
+    notice: str = ""
+
+    def to_json(self) -> dict:
+        """The command line's JSON shape, exactly."""
+        return {
+            "question": self.question,
+            "answerable": self.answerable,
+            "answer": self.answer,
+            "dense": self.dense,
+            "citations": [c.to_json() for c in self.citations],
+            "timings_ms": self.timings_ms,
+        }
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    documents: int
+    chunks: int
+    model: str | None
+    dense: bool
+    built_at: str
+    corpus_hash: str
+    index_dir: str
+    notice: str
+
+
+@dataclass(frozen=True)
+class _State:
+    index: SearchIndex
+    searcher: HybridSearcher
+    questions: list[tuple[str, np.ndarray | None]]  # official questions for suggestions
+
+
+def load_documents(settings: Settings) -> list[Document]:
+    docs = CorpusDir(settings.corpus_dir).load() + CorpusDir(settings.added_dir).load()
+    seen: set[str] = set()
+    for d in docs:
+        if d.doc_id in seen:
+            raise ValueError(f"duplicate document id {d.doc_id!r}")
+        seen.add(d.doc_id)
+    return docs
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None,
+        tokenizer: ChineseTokenizer,
+        glossary: Glossary,
+        index: SearchIndex,
+        notice: str = "",
+        policy: AbstentionPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.glossary = glossary
+        self.policy = policy or AbstentionPolicy()
+        self.notice = notice
+        self._write_lock = threading.Lock()
+        self._state = self._make_state(index)
+
+    # ---- construction -------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | None = None,
+        progress: BuildProgress | None = None,
+        say: Callable[[str], None] | None = None,
+    ) -> Engine:
+        """Load the model and the index, building or rebuilding the index when it does not match."""
+        settings = settings or Settings.from_env()
+        say = say or log.info
+        notice = ""
+        try:
+            embedder: Embedder | None = load_embedder(settings.model)
+        except EmbedderUnavailable as exc:
+            embedder = None
+            notice = f"语义检索不可用，仅使用关键词检索 (dense search off: {exc})"
+            say(notice)
+        tokenizer = ChineseTokenizer()
+        documents = load_documents(settings)
+        index = cls._load_or_build(settings, documents, embedder, tokenizer, progress, say)
+        return cls(settings, embedder, tokenizer, Glossary.default(), index, notice)
+
+    @staticmethod
+    def _load_or_build(settings, documents, embedder, tokenizer, progress, say) -> SearchIndex:
+        store = IndexStore(settings.index_dir)
+        wanted = corpus_hash(documents)
+        model_id = embedder.model_id if embedder else None
+        manifest = store.read_manifest()
+        reason = "no index yet" if manifest is None else manifest.mismatch(wanted, model_id)
+        if reason is None:
+            try:
+                return store.load(want_dense=embedder is not None)
+            except IndexUnavailable as exc:
+                reason = str(exc)
+        say(f"Rebuilding the index: {reason}")
+        with store.lock():
+            # Another process may have rebuilt it while this one waited for the lock.
+            manifest = store.read_manifest()
+            if manifest is not None and manifest.mismatch(wanted, model_id) is None:
+                try:
+                    return store.load(want_dense=embedder is not None)
+                except IndexUnavailable:
+                    pass
+            index = build_index(documents, embedder, tokenizer, progress)
+            store.save(index)
+            return index
+
+    def _make_state(self, index: SearchIndex) -> _State:
+        searcher = HybridSearcher(index, self.tokenizer, self.glossary, self.embedder)
+        questions = []
+        seen = set()
+        for chunk in index.chunks:
+            last = chunk.section.split(" › ")[-1]
+            m = _QUESTION_RE.match(last)
+            if m and chunk.authority.startswith("official") and last not in seen:
+                seen.add(last)
+                questions.append(m.group(1).strip())
+        vectors = (
+            self.embedder.embed_queries(questions) if self.embedder is not None and questions else None
+        )
+        return _State(index, searcher, [(q, vectors[i] if vectors is not None else None) for i, q in enumerate(questions)])
+
+    # ---- reading ------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        return self._state.index
+
+    @property
+    def dense(self) -> bool:
+        return self._state.searcher.dense_enabled
+
+    def status(self) -> IndexStatus:
+        m = self._state.index.manifest
+        return IndexStatus(
+            documents=m.n_documents,
+            chunks=m.n_chunks,
+            model=m.model_id,
+            dense=self.dense,
+            built_at=m.created,
+            corpus_hash=m.corpus_hash,
+            index_dir=str(self.settings.index_dir),
+            notice=self.notice,
+        )
+
+    def search(self, question: str, top_k: int | None = None) -> SearchResult:
+        return self._state.searcher.search(question, top_k or self.settings.top_k)
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Answer one question; raises QuestionError for input that cannot be a question."""
+        started = time.perf_counter()
+        question = validate_question(question)
+        state = self._state  # one consistent snapshot for the whole answer
+        top_k = top_k or self.settings.top_k
+        result = state.searcher.search(question, top_k)
+        timings = dict(result.timings_ms)
+        decision = self.policy.decide(result)
+        english = result.query.english
+        if not decision.answerable:
+            suggestions = self._suggest(state, result)
+            answer = DECLINE_EN if english else DECLINE_ZH
+            timings["total"] = round((time.perf_counter() - started) * 1000, 3)
+            return Answer(question, False, answer, result.dense_used, [], timings, None, suggestions, self.notice)
+        t = time.perf_counter()
+        best = result.hits[0]
+        extract = extract_answer(result.query.normalized, result.query.tokens, best.chunk, self.tokenizer)
+        timings["answer"] = round((time.perf_counter() - t) * 1000, 3)
+        citations = [
+            Citation(
+                rank=i + 1,
+                chunk_id=h.chunk.chunk_id,
+                doc_id=h.chunk.doc_id,
+                doc_title=h.chunk.doc_title,
+                authority=h.chunk.authority,
+                section=h.chunk.section,
+                text=h.chunk.text,
+                start=h.chunk.start,
+                end=h.chunk.end,
+                score=round(h.score, 6),
+                page=h.chunk.page,
+            )
+            for i, h in enumerate(result.hits[:top_k])
+        ]
+        timings["total"] = round((time.perf_counter() - started) * 1000, 3)
+        return Answer(
+            question,
+            True,
+            extract.text,
+            result.dense_used,
+            citations,
+            timings,
+            (extract.start, extract.end),
+            [],
+            self.notice,
+        )
+
+    def _suggest(self, state: _State, result: SearchResult, n: int = 3) -> list[str]:
+        """The official questions (问1–问10) nearest to what was asked."""
+        if not state.questions:
+            return []
+        if self.embedder is not None and state.questions[0][1] is not None:
+            qvec = state.searcher._embed(result.query.normalized)
+            scored = sorted(state.questions, key=lambda q: -float(q[1] @ qvec))
+            return [q for q, _ in scored[:n]]
+        tokens = set(result.query.tokens)
+        scored = sorted(
+            state.questions, key=lambda q: -len(tokens & set(self.tokenizer.tokenize(q[0])))
+        )
+        return [q for q, _ in scored[:n]]
+
+    # ---- writing ------------------------------------------------------------------
+
+    def rebuild(self, progress: BuildProgress | None = None) -> SearchIndex:
+        """Re-read the corpus, rebuild and save the index, then swap it in for new queries."""
+        with self._write_lock:
+            store = IndexStore(self.settings.index_dir)
+            with store.lock():
+                documents = load_documents(self.settings)
+                index = build_index(documents, self.embedder, self.tokenizer, progress)
+                store.save(index)
+            self._state = self._make_state(index)
+            return index
+
+
+def validate_question(question: str) -> str:
+    if question is None or not str(question).strip():
+        raise QuestionError("请输入问题 (the question is empty)")
+    question = str(question).strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"问题过长：{len(question)} 个字符，请控制在 {MAX_QUESTION_CHARS} 字以内 "
+            f"(the question has {len(question)} characters; the limit is {MAX_QUESTION_CHARS})"
+        )
+    if not re.search(r"[\w\u4e00-\u9fff]", question):
+        raise QuestionError("问题中没有可检索的文字 (the question has no words to search for)")
+    return question

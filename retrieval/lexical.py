@@ -1,0 +1,111 @@
+"""Lexical search: jieba tokens (with the policy's own terms) scored by bm25s."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+_TOKEN_RE = re.compile(r"[\w\u4e00-\u9fff]")
+_ASCII_WORD_RE = re.compile(r"[a-z0-9][a-z0-9\-\.]*")
+
+
+def _resource(name: str) -> str:
+    return resources.files("retrieval.resources").joinpath(name).read_text(encoding="utf-8")
+
+
+class ChineseTokenizer:
+    """jieba in search mode, with the policy terms as a user dictionary and stopwords removed.
+
+    Search mode also emits the parts of long compounds (人力资源服务机构 → 人力, 资源,
+    服务, 机构, 人力资源 …), so a question that names only part of a term still matches.
+    """
+
+    def __init__(self) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        path = resources.files("retrieval.resources").joinpath("userdict.txt")
+        with resources.as_file(path) as p:
+            self._jieba.load_userdict(str(p))
+        self.stopwords = frozenset(_resource("stopwords.txt").split())
+
+    def tokenize(self, text: str) -> list[str]:
+        text = text.lower()
+        out = []
+        for tok in self._jieba.lcut_for_search(text):
+            tok = tok.strip()
+            if not tok or tok in self.stopwords or not _TOKEN_RE.search(tok):
+                continue
+            out.append(tok)
+        return out
+
+    def tokenize_many(self, texts: Sequence[str]) -> list[list[str]]:
+        return [self.tokenize(t) for t in texts]
+
+
+class Glossary:
+    """English policy phrases → Chinese terms, longest phrase first."""
+
+    def __init__(self, entries: list[tuple[str, str]]) -> None:
+        self.entries = sorted(entries, key=lambda e: -len(e[0]))
+        self._re = re.compile(
+            r"(?<![a-z])(" + "|".join(re.escape(en) for en, _ in self.entries) + r")(?![a-z])"
+        )
+        self._map = dict(self.entries)
+
+    @classmethod
+    def default(cls) -> Glossary:
+        entries = []
+        for line in _resource("glossary_en_zh.tsv").splitlines():
+            if line.strip() and not line.startswith("#"):
+                en, zh = line.split("\t", 1)
+                entries.append((en.strip().lower(), zh.strip()))
+        return cls(entries)
+
+    def translate(self, text: str) -> str:
+        """Chinese terms for the English phrases found in `text` (other words dropped)."""
+        lowered = text.lower()
+        return " ".join(self._map[m.group(1)] for m in self._re.finditer(lowered))
+
+
+class LexicalIndex:
+    """BM25 over pre-tokenised chunks (bm25s, sparse scoring)."""
+
+    def __init__(self, retriever, n_docs: int) -> None:
+        self._bm25 = retriever
+        self.n_docs = n_docs
+
+    @classmethod
+    def build(cls, corpus_tokens: list[list[str]]) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25()
+        retriever.index(corpus_tokens, show_progress=False)
+        return cls(retriever, len(corpus_tokens))
+
+    @cached_property
+    def vocabulary(self) -> dict[str, int]:
+        return {k: v for k, v in self._bm25.vocab_dict.items() if k}
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        known = [t for t in query_tokens if t in self.vocabulary]
+        if not known:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def save(self, path: Path) -> None:
+        self._bm25.save(str(path), show_progress=False)
+
+    @classmethod
+    def load(cls, path: Path, n_docs: int) -> LexicalIndex:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(path), show_progress=False, verbosity=0), n_docs)
