@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .chunking import Chunk
+from .chunking import Chunk, sentence_spans
 from .lexical import ChineseTokenizer
 
-_SENT_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 _DATE = re.compile(r"\d{4}年(\d{1,2}月)?(\d{1,2}日|底|前)?|\d{1,2}月\d{1,2}日|\d{1,2}月底")
 _NUMBER = re.compile(r"\d+(\.\d+)?\s*(万|亿|个|家|人|年|项|类|%|倍|次)|[一二三四五六七八九十两]+(个|类|年|项|大)")
 _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高校|院所|主体")
@@ -30,18 +29,6 @@ class Extract:
     chunk_id: str
     start: int  # offsets into the source document
     end: int
-
-
-def sentences(chunk: Chunk) -> list[tuple[int, int]]:
-    """(start, end) document offsets of each sentence of a chunk."""
-    out = []
-    for m in _SENT_RE.finditer(chunk.text):
-        a, b = m.start(), m.end()
-        while a < b and chunk.text[a].isspace():
-            a += 1
-        if b - a > 1:
-            out.append((chunk.start + a, chunk.start + b))
-    return out
 
 
 def _score(sentence: str, tokens: set[str], question: str, tokenizer: ChineseTokenizer) -> float:
@@ -64,7 +51,7 @@ def _score(sentence: str, tokens: set[str], question: str, tokenizer: ChineseTok
 def extract_answer(
     question: str, query_tokens: tuple[str, ...], chunk: Chunk, tokenizer: ChineseTokenizer
 ) -> Extract:
-    spans = sentences(chunk)
+    spans = sentence_spans(chunk)
     if not spans:
         return Extract(chunk.text, chunk.chunk_id, chunk.start, chunk.end)
     tokens = set(query_tokens)

@@ -30,6 +30,7 @@ _QUESTION_RE = re.compile(r"^问\s*(\d+)\s*[：:]")
 _DATE_LINE_RE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 _SENTENCE_FINAL = "。！？；，.!?;,"
 _HEADING_MAX = 40
+_SENT_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,19 @@ class Chunk:
     def search_text(self) -> str:
         """What is embedded and BM25-indexed: the heading path gives a clause its context."""
         return f"{self.context}\n{self.text}" if self.context else self.text
+
+
+def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """(start, end) document offsets of each sentence of a chunk."""
+    out = []
+    for m in _SENT_RE.finditer(chunk.text):
+        a, b = m.start(), m.end()
+        while a < b and chunk.text[a].isspace():
+            a += 1
+        if b - a > 1:
+            out.append((chunk.start + a, chunk.start + b))
+    return out
+
 
 
 def chinese_number(s: str) -> int:

@@ -22,13 +22,17 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from .chunking import CHUNKER_VERSION, Chunk, chunk_corpus
+import numpy as np
+
+from .chunking import CHUNKER_VERSION, Chunk, chunk_corpus, sentence_spans
 from .dense import DenseIndex
 from .documents import Document, corpus_hash
 from .embedders import Embedder
 from .lexical import ChineseTokenizer, LexicalIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Sentences shorter than this carry too little meaning to embed on their own.
+MIN_SENTENCE_CHARS = 8
 TOKENIZER_VERSION = "jieba-search+userdict-v1"
 CURRENT = "CURRENT"
 LOCK = ".lock"
@@ -79,6 +83,10 @@ class SearchIndex:
     chunks: tuple[Chunk, ...]
     lexical: LexicalIndex
     dense: DenseIndex | None
+    # Each sentence embedded on its own: a clause that lists five measures is found by
+    # the one it is asked about. sentence_rows[i] is the chunk row of sentence vector i.
+    sentence_dense: DenseIndex | None = None
+    sentence_rows: np.ndarray | None = None
 
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents if d.doc_id == doc_id), None)
@@ -96,10 +104,15 @@ def build_index(
     chunks = chunk_corpus(documents)
     report("chunk", len(chunks), len(chunks))
     texts = [c.search_text for c in chunks]
-    dense = None
+    dense = sentence_dense = sentence_rows = None
     if embedder is not None and chunks:
-        vectors = embedder.embed_passages(texts, progress=lambda d, t: report("embed", d, t))
-        dense = DenseIndex.build(vectors, kind=dense_kind)
+        rows, sent_texts = sentence_units(chunks)
+        vectors = embedder.embed_passages(
+            texts + sent_texts, progress=lambda d, t: report("embed", d, t)
+        )
+        dense = DenseIndex.build(vectors[: len(texts)], kind=dense_kind)
+        sentence_dense = DenseIndex.build(vectors[len(texts) :], kind=dense_kind)
+        sentence_rows = np.asarray(rows, dtype=np.int64)
     tokens = tokenizer.tokenize_many(texts)
     lexical = LexicalIndex.build(tokens)
     report("lexical", len(chunks), len(chunks))
@@ -116,7 +129,20 @@ def build_index(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
-    return SearchIndex(manifest, tuple(documents), tuple(chunks), lexical, dense)
+    return SearchIndex(manifest, tuple(documents), tuple(chunks), lexical, dense, sentence_dense, sentence_rows)
+
+
+def sentence_units(chunks: list[Chunk]) -> tuple[list[int], list[str]]:
+    """(chunk row, text to embed) for every sentence worth embedding, headed by its section."""
+    rows, texts = [], []
+    for row, chunk in enumerate(chunks):
+        heading = chunk.section.split(" › ")[-1]
+        for a, b in sentence_spans(chunk):
+            sentence = chunk.text[a - chunk.start : b - chunk.start]
+            if len(sentence) >= MIN_SENTENCE_CHARS:
+                rows.append(row)
+                texts.append(f"{heading}\n{sentence}" if heading else sentence)
+    return rows, texts
 
 
 def _fsync_dir(path: Path) -> None:
@@ -171,6 +197,9 @@ class IndexStore:
             index.lexical.save(tmp / "bm25")
             if index.dense is not None:
                 index.dense.save(tmp / "vectors.faiss")
+            if index.sentence_dense is not None:
+                index.sentence_dense.save(tmp / "sentences.faiss")
+                np.save(tmp / "sentence_rows.npy", index.sentence_rows)
             for f in tmp.rglob("*"):
                 if f.is_file():
                     with open(f, "rb") as fh:
@@ -222,13 +251,19 @@ class IndexStore:
             if len(chunks) != manifest.n_chunks or len(docs) != manifest.n_documents:
                 raise IndexUnavailable("chunk or document count differs from the manifest")
             lexical = LexicalIndex.load(folder / "bm25", len(chunks))
-            dense = None
+            dense = sentence_dense = sentence_rows = None
             if want_dense and manifest.model_id is not None:
                 dense = DenseIndex.load(folder / "vectors.faiss")
                 if dense.size != len(chunks) or dense.dim != manifest.dim:
                     raise IndexUnavailable("vector count or dimension differs from the manifest")
+                sentence_dense = DenseIndex.load(folder / "sentences.faiss")
+                sentence_rows = np.load(folder / "sentence_rows.npy")
+                if sentence_dense.size != len(sentence_rows) or (
+                    len(sentence_rows) and int(sentence_rows.max()) >= len(chunks)
+                ):
+                    raise IndexUnavailable("sentence vectors do not match the chunks")
         except IndexUnavailable:
             raise
         except Exception as exc:
             raise IndexUnavailable(f"damaged index in {folder}: {exc}") from exc
-        return SearchIndex(manifest, tuple(docs), chunks, lexical, dense)
+        return SearchIndex(manifest, tuple(docs), chunks, lexical, dense, sentence_dense, sentence_rows)

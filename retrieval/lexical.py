@@ -36,6 +36,7 @@ class ChineseTokenizer:
         with resources.as_file(path) as p:
             self._jieba.load_userdict(str(p))
         self.stopwords = frozenset(_resource("stopwords.txt").split())
+        self._pos = None
 
     def tokenize(self, text: str) -> list[str]:
         text = text.lower()
@@ -49,6 +50,21 @@ class ChineseTokenizer:
 
     def tokenize_many(self, texts: Sequence[str]) -> list[list[str]]:
         return [self.tokenize(t) for t in texts]
+
+    def content_words(self, text: str) -> list[tuple[str, str]]:
+        """(word, part of speech) for the words that carry meaning: precise cut, no stopwords.
+
+        Precise mode keeps compounds whole, so 个人所得税 is one word, not 个人 + 所得.
+        """
+        import jieba.posseg
+
+        if self._pos is None:
+            self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        return [
+            (p.word, p.flag)
+            for p in self._pos.lcut(text.lower())
+            if p.word.strip() and p.word not in self.stopwords and _TOKEN_RE.search(p.word)
+        ]
 
 
 class Glossary:
@@ -69,6 +85,10 @@ class Glossary:
                 en, zh = line.split("\t", 1)
                 entries.append((en.strip().lower(), zh.strip()))
         return cls(entries)
+
+    def matched_text(self, text: str) -> str:
+        """The English phrases of `text` that the glossary knows, joined."""
+        return " ".join(m.group(1) for m in self._re.finditer(text.lower()))
 
     def translate(self, text: str) -> str:
         """Chinese terms for the English phrases found in `text` (other words dropped)."""
