@@ -31,13 +31,26 @@ class Extract:
     end: int
 
 
-def _score(sentence: str, tokens: set[str], question: str, tokenizer: ChineseTokenizer) -> float:
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*([个家年人天项类条所万亿])")
+
+
+def _has_asked_number(question: str, sentence: str) -> bool:
+    """A count in the unit the question asks for (多少个 → N个); a year is not a count."""
+    unit = _ASKED_UNIT.search(question)
+    if unit:
+        u = unit.group(1)
+        if u == "年":
+            return bool(re.search(r"(?<!\d)\d{1,2}\s*年|[一二三四五两]年|\d{4}\s*[至到-]\s*\d{4}", sentence))
+        return bool(re.search(rf"\d+(\.\d+)?\s*万?{u}|[一二三四五六七八九十两]+{u}", sentence))
+    return bool(re.search(r"\d+(\.\d+)?\s*(万|亿|个|家|人|项|类|%|倍|次)", sentence))
+
+
+def _score(sentence: str, tokens: dict[str, float], question: str, tokenizer: ChineseTokenizer) -> float:
     words = set(tokenizer.tokenize(sentence))
-    overlap = sum(len(t) for t in tokens if t in words or (len(t) > 1 and t in sentence))
-    score = float(overlap)
+    score = sum(w for t, w in tokens.items() if t in words or (len(t) > 1 and t in sentence))
     if Q_DEADLINE.search(question) and _DATE.search(sentence):
         score += 6
-    if Q_NUMBER.search(question) and _NUMBER.search(sentence):
+    if Q_NUMBER.search(question) and _has_asked_number(question, sentence):
         score += 4
     if Q_WHO.search(question) and _BODY.search(sentence):
         score += 2
@@ -48,20 +61,32 @@ def _score(sentence: str, tokens: set[str], question: str, tokenizer: ChineseTok
     return score
 
 
+# How much a sentence from a lower-ranked citation must beat the top citation's best.
+RANK_PENALTY = (0.0, 3.0, 5.0)
+
+
 def extract_answer(
-    question: str, query_tokens: tuple[str, ...], chunk: Chunk, tokenizer: ChineseTokenizer
+    question: str, token_weights: dict[str, float], chunks: list[Chunk], tokenizer: ChineseTokenizer
 ) -> Extract:
-    spans = sentence_spans(chunk)
-    if not spans:
+    """The best sentence among the first citations, preferring the first citation.
+
+    A lower-ranked citation wins only when its sentence is clearly better (it holds the
+    date, number or body the question asks for, or much more of its wording).
+    """
+    tokens = token_weights
+    best: tuple[float, int, int, Chunk, list[tuple[int, int]]] | None = None
+    for rank, chunk in enumerate(chunks[: len(RANK_PENALTY)]):
+        spans = sentence_spans(chunk)
+        for i, (a, b) in enumerate(spans):
+            sentence = chunk.text[a - chunk.start : b - chunk.start]
+            score = _score(sentence, tokens, question, tokenizer) - RANK_PENALTY[rank]
+            if best is None or score > best[0]:
+                best = (score, -rank * 1000 - i, i, chunk, spans)
+    if best is None:
+        chunk = chunks[0]
         return Extract(chunk.text, chunk.chunk_id, chunk.start, chunk.end)
-    tokens = set(query_tokens)
+    _, _, i, chunk, spans = best
     offset = chunk.start
-    scored = [
-        (_score(chunk.text[a - offset : b - offset], tokens, question, tokenizer), -i, (a, b))
-        for i, (a, b) in enumerate(spans)
-    ]
-    best = max(scored)
-    i = -best[1]
     a, b = spans[i]
     # A short sentence (a lead-in, a heading) reads better with the one after it.
     if b - a < 40 and i + 1 < len(spans):

@@ -24,9 +24,9 @@ def _progress():
     def report(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr, leave=False)
-        bar.n = done
-        bar.refresh()
+            unit = "text" if stage == "embed" else "chunk"
+            bar = bars[stage] = tqdm(total=total, desc=f"{stage:8}", unit=unit, file=sys.stderr)
+        bar.update(done - bar.n)
         if done >= total:
             bar.close()
 
@@ -150,6 +150,66 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def _library(args):
+    from .library import Library
+
+    return Library(_open_engine(args))
+
+
+def cmd_add(args) -> int:
+    from .library import check_upload
+    from .readers import DocumentRejected
+
+    path = Path(args.file)
+    data = path.read_bytes()
+    meta = dict(
+        title=args.title, authority=args.authority, date=args.date or "", issuer=args.issuer or "", number=args.number or ""
+    )
+    try:
+        # Refuse a bad or duplicate file before loading the model and index.
+        check_upload(Settings.from_env(index_dir=args.index_dir), data, path.name, **meta)
+        result = _library(args).add(data, path.name, progress=_progress(), **meta)
+    except DocumentRejected as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    d = result.document
+    pages = f", {result.pages} pages" if result.pages else ""
+    print(
+        f"added {d.doc_id}  《{d.title}》  {AUTHORITY_LABELS_ZH[d.authority]}  "
+        f"{len(d.text)} chars{pages}, {result.chunks} chunks, in {result.seconds:.1f}s"
+    )
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from .library import check_removable
+    from .readers import DocumentRejected
+
+    try:
+        check_removable(Settings.from_env(index_dir=args.index_dir), args.doc_id)
+        result = _library(args).remove(args.doc_id, progress=_progress())
+    except DocumentRejected as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"removed {result.document.doc_id}  《{result.document.title}》 in {result.seconds:.1f}s")
+    return 0
+
+
+def cmd_list(args) -> int:
+    library = _library(args)
+    rows = library.documents()
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps([asdict(r) for r in rows], ensure_ascii=False))
+        return 0
+    for r in rows:
+        chunks = "?" if r.chunks is None else str(r.chunks)
+        origin = "added" if r.removable else "corpus"
+        print(f"{r.doc_id:18} {origin:6} {chunks:>4} chunks  {AUTHORITY_LABELS_ZH.get(r.authority, r.authority)}  {r.title}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retrieval", description="政策问答 Policy Q&A retrieval engine")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +242,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     engine_opts(p)
     p.set_defaults(func=cmd_eval)
+
+    from .documents import AUTHORITIES, USER_ADDED
+
+    p = sub.add_parser("add", help="add a document (PDF, .txt, .md, .docx) and re-index")
+    p.add_argument("file")
+    p.add_argument("--title", help="default: the file name")
+    p.add_argument("--authority", choices=AUTHORITIES, default=USER_ADDED, help="source label (default: user-added)")
+    p.add_argument("--date", help="issue date, YYYY-MM-DD")
+    p.add_argument("--issuer", help="issuing body")
+    p.add_argument("--number", help="document number (文号)")
+    engine_opts(p)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("remove", help="remove an added document and re-index")
+    p.add_argument("doc_id")
+    engine_opts(p)
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("list", help="list documents with their chunk counts")
+    p.add_argument("--json", action="store_true")
+    engine_opts(p)
+    p.set_defaults(func=cmd_list)
 
     args = parser.parse_args(argv)
     if getattr(args, "top_k", 1) < 1:

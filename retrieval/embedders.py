@@ -10,6 +10,7 @@ Two backends:
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from typing import Protocol
@@ -99,7 +100,8 @@ class SentenceTransformerEmbedder:
         except Exception as exc:
             raise EmbedderUnavailable(f"cannot load embedding model {name_or_path!r}: {exc}") from exc
         self.query_prefix, self.passage_prefix = prefixes_for(name_or_path)
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_of() or 0)
         self.model_id = f"sentence-transformers:{name_or_path}"
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
@@ -117,6 +119,51 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack(_batched(texts, batch_size, lambda b: self._encode(b, self.passage_prefix), progress))
+
+
+class PassageCache:
+    """An embedder that remembers the passage vectors of its last build.
+
+    Adding one document to a corpus changes a few chunks; with this, the rebuild
+    that follows embeds those few instead of the whole corpus again. Only the last
+    call's texts are kept, so memory stays proportional to the corpus.
+    """
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Seed with vectors this model made earlier (read back from a loaded index)."""
+        if len(texts) != len(vectors):
+            raise ValueError("texts and vectors differ in number")
+        with self._lock:
+            self._vectors = dict(zip(texts, np.asarray(vectors, dtype=np.float32)))
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_queries(texts)
+
+    def embed_passages(
+        self, texts: Sequence[str], progress: Progress | None = None, batch_size: int = 32
+    ) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            known = dict(self._vectors)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        total, cached = len(texts), len(texts) - len(missing)
+        if missing:
+            report = (lambda done, _: progress(cached + done, total)) if progress else None
+            for text, row in zip(missing, self.inner.embed_passages(missing, report, batch_size)):
+                known[text] = row
+        elif progress:
+            progress(total, total)
+        with self._lock:
+            self._vectors = {t: known[t] for t in texts}
+        return np.vstack([known[t] for t in texts])
 
 
 def prefixes_for(name: str) -> tuple[str, str]:

@@ -20,8 +20,8 @@ import numpy as np
 from .abstain import AbstentionPolicy
 from .answer import extract_answer
 from .documents import AUTHORITY_LABELS_ZH, CorpusDir, Document, corpus_hash
-from .embedders import DEFAULT_MODEL, Embedder, EmbedderUnavailable, configured_model, load_embedder
-from .index_store import BuildProgress, IndexStore, IndexUnavailable, SearchIndex, build_index
+from .embedders import DEFAULT_MODEL, Embedder, EmbedderUnavailable, configured_model, load_embedder, PassageCache
+from .index_store import FORMAT_VERSION, BuildProgress, IndexStore, IndexUnavailable, SearchIndex, build_index
 from .lexical import ChineseTokenizer, Glossary
 from .search import HybridSearcher, SearchResult
 
@@ -97,10 +97,11 @@ class Answer:
     dense: bool
     citations: list[Citation]
     timings_ms: dict[str, float]
-    # Document offsets of the answer sentence inside the first citation (for highlighting).
+    # Document offsets of the answer sentence, and the citation it was taken from.
     answer_span: tuple[int, int] | None = None
     suggestions: list[str] = field(default_factory=list)
     notice: str = ""
+    answer_chunk_id: str | None = None
 
     def to_json(self) -> dict:
         """The command line's JSON shape, exactly."""
@@ -162,6 +163,7 @@ class Engine:
         self.notice = notice
         self._write_lock = threading.Lock()
         self._state = self._make_state(index)
+        _seed_passage_cache(self.embedder, index)
 
     # ---- construction -------------------------------------------------------------
 
@@ -177,7 +179,7 @@ class Engine:
         say = say or log.info
         notice = ""
         try:
-            embedder: Embedder | None = load_embedder(settings.model)
+            embedder: Embedder | None = PassageCache(load_embedder(settings.model))
         except EmbedderUnavailable as exc:
             embedder = None
             notice = f"语义检索不可用，仅使用关键词检索 (dense search off: {exc})"
@@ -200,6 +202,10 @@ class Engine:
             except IndexUnavailable as exc:
                 reason = str(exc)
         say(f"Rebuilding the index: {reason}")
+        try:
+            _seed_passage_cache(embedder, store.load(want_dense=True))
+        except IndexUnavailable:
+            pass
         with store.lock():
             # Another process may have rebuilt it while this one waited for the lock.
             manifest = store.read_manifest()
@@ -213,7 +219,9 @@ class Engine:
             return index
 
     def _make_state(self, index: SearchIndex) -> _State:
-        searcher = HybridSearcher(index, self.tokenizer, self.glossary, self.embedder)
+        from .backends import make_searcher  # the backend (FAISS + bm25s, or Qdrant) is configuration
+
+        searcher = make_searcher(index, self.tokenizer, self.glossary, self.embedder, self.settings)
         questions = []
         seen = set()
         for chunk in index.chunks:
@@ -269,8 +277,10 @@ class Engine:
             timings["total"] = round((time.perf_counter() - started) * 1000, 3)
             return Answer(question, False, answer, result.dense_used, [], timings, None, suggestions, self.notice)
         t = time.perf_counter()
-        best = result.hits[0]
-        extract = extract_answer(result.query.normalized, result.query.tokens, best.chunk, self.tokenizer)
+        lexical = state.index.lexical
+        # Rare words say more about which sentence answers: weight overlap by length × idf.
+        weights = {t: len(t) * lexical.idf(t) for t in result.query.tokens}
+        extract = extract_answer(result.query.normalized, weights, [h.chunk for h in result.hits], self.tokenizer)
         timings["answer"] = round((time.perf_counter() - t) * 1000, 3)
         citations = [
             Citation(
@@ -299,6 +309,7 @@ class Engine:
             (extract.start, extract.end),
             [],
             self.notice,
+            extract.chunk_id,
         )
 
     def _suggest(self, state: _State, result: SearchResult, n: int = 3) -> list[str]:
@@ -306,7 +317,7 @@ class Engine:
         if not state.questions:
             return []
         if self.embedder is not None and state.questions[0][1] is not None:
-            qvec = state.searcher._embed(result.query.normalized)
+            qvec = state.searcher._embed(result.query.dense_text)
             scored = sorted(state.questions, key=lambda q: -float(q[1] @ qvec))
             return [q for q, _ in scored[:n]]
         tokens = set(result.query.tokens)
@@ -317,16 +328,53 @@ class Engine:
 
     # ---- writing ------------------------------------------------------------------
 
-    def rebuild(self, progress: BuildProgress | None = None) -> SearchIndex:
-        """Re-read the corpus, rebuild and save the index, then swap it in for new queries."""
+    def rebuild(
+        self, progress: BuildProgress | None = None, change: Callable[[], None] | None = None
+    ) -> SearchIndex:
+        """Re-read the corpus, rebuild and save the index, then swap it in for new queries.
+
+        `change` edits the corpus while the index lock is held, so that another writer
+        (a second admin, the CLI) never sees the edit without the index built from it,
+        and never interleaves its own edit between the two.
+        """
         with self._write_lock:
             store = IndexStore(self.settings.index_dir)
             with store.lock():
+                if change is not None:
+                    change()
                 documents = load_documents(self.settings)
                 index = build_index(documents, self.embedder, self.tokenizer, progress)
                 store.save(index)
             self._state = self._make_state(index)
             return index
+
+
+def _seed_passage_cache(embedder, index: SearchIndex) -> None:
+    """Give the passage cache an index's vectors, so the first add after a restart (or a
+    rebuild after another process added a document) embeds only what is new.
+    Best effort: a miss only costs time."""
+    if (
+        not isinstance(embedder, PassageCache)
+        or index.dense is None
+        or index.manifest.model_id != embedder.model_id
+        # Another format may lay its vectors out differently: rows would not match texts.
+        or index.manifest.format_version != FORMAT_VERSION
+    ):
+        return
+    try:
+        texts = [c.search_text for c in index.chunks]
+        vectors = [index.dense._index.reconstruct_n(0, index.dense.size)]
+        sentences = getattr(index, "sentence_dense", None)
+        if sentences is not None:
+            from .index_store import sentence_units
+
+            _, sentence_texts = sentence_units(list(index.chunks))
+            if len(sentence_texts) == sentences.size:
+                texts += sentence_texts
+                vectors.append(sentences._index.reconstruct_n(0, sentences.size))
+        embedder.remember(texts, np.vstack(vectors))
+    except Exception as exc:  # e.g. an index kind that cannot give its vectors back
+        log.info("passage cache not seeded: %s", exc)
 
 
 def validate_question(question: str) -> str:

@@ -115,6 +115,19 @@ class LexicalIndex:
     def vocabulary(self) -> dict[str, int]:
         return {k: v for k, v in self._bm25.vocab_dict.items() if k}
 
+    @cached_property
+    def _idf(self) -> np.ndarray:
+        # bm25s keeps one sparse column per token: its length is the document frequency.
+        df = np.diff(np.asarray(self._bm25.scores["indptr"]))
+        return np.log1p(self.n_docs / np.maximum(df, 1))
+
+    def idf(self, token: str) -> float:
+        """log(1 + N/df); a token the corpus never uses gets the rarest word's weight."""
+        i = self.vocabulary.get(token)
+        if i is None or i >= len(self._idf):
+            return float(np.log1p(self.n_docs))
+        return float(self._idf[i])
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         known = [t for t in query_tokens if t in self.vocabulary]
         if not known:

@@ -1,0 +1,393 @@
+"""Qdrant as the search backend: dense and BM25-style sparse vectors served by Qdrant.
+
+Two fusion modes:
+
+- "client" (default): Qdrant serves the candidate lists (chunk vectors, sentence
+  vectors, BM25 sparse vectors) and HybridSearcher's own fusion ranks them, so the
+  answers and eval metrics are the default backend's exactly. Qdrant replaces
+  FAISS and bm25s; the ranking logic stays in one place (search.py).
+- "server": one query whose prefetches (chunk dense + sparse) Qdrant fuses by RRF on
+  the server; the client only adds the authority prior and the date boost. Fewer
+  round trips, but it cannot use the sentence-level similarity, so its ranking is
+  close to, not equal to, the default's (docs/benchmarks.md has both).
+
+Sparse vectors carry each chunk's BM25 weights as bm25s computed them, and a query is
+its token counts, so a sparse search scores exactly like bm25s. (Qdrant's IDF
+modifier would let documents be added without re-weighting the others, but its
+scores would drift from bm25s's as the tokenisation evolves; exact parity was
+preferred.) Token ids are hashed, not taken from a vocabulary, so any replica
+computes the same query vector without shared state.
+
+Collections are named after the index's identity (corpus hash, model, chunker,
+tokenizer), filled once (idempotent upserts, so replicas starting together are safe)
+and reused while the index is unchanged.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..embedders import Embedder
+from ..index_store import SearchIndex
+from ..lexical import ChineseTokenizer, Glossary
+from ..search import CANDIDATES, HybridSearcher, SearchResult
+
+log = logging.getLogger("policy_qa")
+
+ENV_FUSION = "POLICY_QA_QDRANT_FUSION"
+ENV_PREFIX = "POLICY_QA_QDRANT_COLLECTION"
+DEFAULT_PREFIX = "policy_qa"
+CHUNK_VEC = "chunk"
+SENT_VEC = "sentence"
+SPARSE_VEC = "bm25"
+UPLOAD_BATCH = 256
+
+# Local mode locks its folder: one client per location per process, shared by every engine.
+_CLIENTS: dict[tuple[str | None, str | None], object] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def token_id(token: str) -> int:
+    """A stable 31-bit id for a token (sparse indices are uint32; collisions are negligible)."""
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=4).digest(), "little") & 0x7FFFFFFF
+
+
+def bm25_doc_vectors(bm25) -> list[tuple[list[int], list[float]]]:
+    """Per chunk: (hashed token ids, full BM25 weights) read from the bm25s index itself.
+
+    Taking the weights bm25s computed (rather than recomputing them from a fresh
+    tokenisation) makes a sparse dot product with query-token counts equal bm25s's
+    score exactly, so the two backends rank identically.
+    """
+    from scipy.sparse import csc_matrix
+
+    sc = bm25.scores
+    n_docs = int(sc["num_docs"])
+    vocab = {i: t for t, i in bm25.vocab_dict.items()}
+    matrix = csc_matrix((sc["data"], sc["indices"], sc["indptr"]), shape=(n_docs, len(sc["indptr"]) - 1)).tocsr()
+    out = []
+    for row in range(n_docs):
+        a, b = matrix.indptr[row], matrix.indptr[row + 1]
+        merged: dict[int, float] = {}
+        for col, w in zip(matrix.indices[a:b], matrix.data[a:b]):
+            tok = vocab.get(int(col), "")
+            if tok and w:
+                merged[token_id(tok)] = merged.get(token_id(tok), 0.0) + float(w)
+        ids = sorted(merged)
+        out.append((ids, [merged[i] for i in ids]))
+    return out
+
+
+def client_for(url: str | None, path: str | None):
+    from qdrant_client import QdrantClient
+
+    key = (url, path)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            if url:
+                client = QdrantClient(url=url, api_key=os.environ.get("POLICY_QA_QDRANT_API_KEY") or None, timeout=30)
+            elif path == ":memory:":
+                client = QdrantClient(location=":memory:")
+            else:
+                os.makedirs(path, exist_ok=True)
+                client = QdrantClient(path=path)
+            _CLIENTS[key] = client
+        return client
+
+
+@atexit.register
+def _close_clients() -> None:
+    # Local mode flushes and unlocks its folder on close; at interpreter teardown it is too late.
+    with _CLIENTS_LOCK:
+        for client in _CLIENTS.values():
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - best effort at exit
+                pass
+        _CLIENTS.clear()
+
+
+@dataclass(frozen=True)
+class Collections:
+    chunks: str
+    sentences: str | None
+
+
+def collection_key(index: SearchIndex) -> str:
+    m = index.manifest
+    ident = "|".join(
+        str(x)
+        for x in (m.format_version, m.corpus_hash, m.model_id, m.chunker_version, m.tokenizer_version, m.n_chunks)
+    )
+    return hashlib.blake2b(ident.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def sync_collections(client, index: SearchIndex, prefix: str) -> Collections:
+    """Create and fill this index's collections unless a complete copy is already there."""
+    from qdrant_client import models
+
+    key = collection_key(index)
+    chunks_name = f"{prefix}_{key}"
+    n = len(index.chunks)
+    dense = index.dense
+    sent = getattr(index, "sentence_dense", None)
+    sent_rows = getattr(index, "sentence_rows", None)
+    sentences_name = f"{prefix}_{key}_sent" if sent is not None and sent_rows is not None else None
+
+    if not _complete(client, chunks_name, n):
+        started = time.perf_counter()
+        if not client.collection_exists(chunks_name):
+            client.create_collection(
+                chunks_name,
+                vectors_config=(
+                    {CHUNK_VEC: models.VectorParams(size=dense.dim, distance=models.Distance.DOT)} if dense else {}
+                ),
+                sparse_vectors_config={SPARSE_VEC: models.SparseVectorParams()},
+            )
+        sparse = bm25_doc_vectors(index.lexical._bm25)
+        vectors = _all_vectors(dense) if dense is not None else None
+        for at in range(0, n, UPLOAD_BATCH):
+            points = []
+            for row in range(at, min(at + UPLOAD_BATCH, n)):
+                ids, values = sparse[row]
+                vec: dict = {SPARSE_VEC: models.SparseVector(indices=ids, values=values)}
+                if vectors is not None:
+                    vec[CHUNK_VEC] = vectors[row].tolist()
+                points.append(models.PointStruct(id=row, vector=vec, payload={"row": row}))
+            client.upsert(chunks_name, points=points, wait=True)
+        log.info("qdrant: filled %s with %d chunks in %.1fs", chunks_name, n, time.perf_counter() - started)
+
+    if sentences_name and not _complete(client, sentences_name, sent.size):
+        if not client.collection_exists(sentences_name):
+            client.create_collection(
+                sentences_name,
+                vectors_config={SENT_VEC: models.VectorParams(size=sent.dim, distance=models.Distance.DOT)},
+            )
+        vectors = _all_vectors(sent)
+        for at in range(0, sent.size, UPLOAD_BATCH):
+            client.upsert(
+                sentences_name,
+                points=[
+                    models.PointStruct(id=i, vector={SENT_VEC: vectors[i].tolist()}, payload={"row": int(sent_rows[i])})
+                    for i in range(at, min(at + UPLOAD_BATCH, sent.size))
+                ],
+                wait=True,
+            )
+    return Collections(chunks_name, sentences_name)
+
+
+def _complete(client, name: str, n: int) -> bool:
+    if not client.collection_exists(name):
+        return False
+    return client.count(name, exact=True).count == n
+
+
+def _all_vectors(dense) -> np.ndarray:
+    return dense._index.reconstruct_n(0, dense.size)
+
+
+class QdrantDense:
+    """DenseIndex's search() served by a Qdrant named vector."""
+
+    def __init__(self, client, collection: str, using: str, size: int, dim: int) -> None:
+        self._client, self._collection, self._using = client, collection, using
+        self.size, self.dim = size, dim
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, self.size)
+        if k <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        points = self._client.query_points(
+            self._collection, query=np.asarray(query, np.float32).tolist(), using=self._using, limit=k, with_payload=False
+        ).points
+        return (
+            np.array([p.score for p in points], dtype=np.float32),
+            np.array([int(p.id) for p in points], dtype=np.int64),
+        )
+
+
+class QdrantLexical:
+    """LexicalIndex's scores() served by Qdrant's sparse vectors (vocabulary stays local, for coverage)."""
+
+    def __init__(self, local, client, collection: str) -> None:
+        self._local = local
+        self._client, self._collection = client, collection
+        self.n_docs = local.n_docs
+        # Only the candidates enter fusion; a bound keeps the reply small on a large corpus.
+        self._limit = min(self.n_docs, max(CANDIDATES * 10, 1000))
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        return self._local.vocabulary
+
+    def sparse_query(self, tokens: list[str]):
+        from qdrant_client import models
+
+        counts = Counter(token_id(t) for t in tokens if t in self.vocabulary)
+        if not counts:
+            return None
+        ids = sorted(counts)
+        return models.SparseVector(indices=ids, values=[float(counts[i]) for i in ids])
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        out = np.zeros(self.n_docs, dtype=np.float32)
+        q = self.sparse_query(query_tokens)
+        if q is None:
+            return out
+        points = self._client.query_points(
+            self._collection, query=q, using=SPARSE_VEC, limit=self._limit, with_payload=False
+        ).points
+        for p in points:
+            out[int(p.id)] = p.score
+        return out
+
+
+class QdrantSearcher(HybridSearcher):
+    """HybridSearcher whose retrieval runs in Qdrant; see the module docstring for the two modes."""
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        tokenizer: ChineseTokenizer,
+        glossary: Glossary,
+        embedder: Embedder | None,
+        client,
+        collections: Collections,
+        fusion_mode: str = "client",
+    ) -> None:
+        if fusion_mode not in ("client", "server"):
+            raise ValueError(f"unknown Qdrant fusion mode {fusion_mode!r} (client or server)")
+        self.client = client
+        self.collections = collections
+        self.fusion_mode = fusion_mode
+        self.local_index = index
+        lexical = QdrantLexical(index.lexical, client, collections.chunks)
+        dense = (
+            QdrantDense(client, collections.chunks, CHUNK_VEC, index.dense.size, index.dense.dim)
+            if index.dense is not None
+            else None
+        )
+        changes: dict = {"lexical": lexical, "dense": dense}
+        if collections.sentences is not None:
+            sent = index.sentence_dense
+            changes["sentence_dense"] = QdrantDense(client, collections.sentences, SENT_VEC, sent.size, sent.dim)
+        super().__init__(replace(index, **changes), tokenizer, glossary, embedder)
+
+    @classmethod
+    def connect(
+        cls,
+        index: SearchIndex,
+        tokenizer: ChineseTokenizer,
+        glossary: Glossary,
+        embedder: Embedder | None,
+        url: str | None = None,
+        path: str | None = None,
+        fusion_mode: str | None = None,
+        prefix: str | None = None,
+    ) -> QdrantSearcher:
+        client = client_for(url, path)
+        collections = sync_collections(client, index, prefix or os.environ.get(ENV_PREFIX) or DEFAULT_PREFIX)
+        mode = fusion_mode or os.environ.get(ENV_FUSION, "").strip() or "client"
+        return cls(index, tokenizer, glossary, embedder, client, collections, mode)
+
+    def search(self, question: str, top_k: int = 5) -> SearchResult:
+        if self.fusion_mode == "client":
+            return super().search(question, top_k)
+        return self._search_server_fused(question, top_k)
+
+    def _search_server_fused(self, question: str, top_k: int) -> SearchResult:
+        """Dense and sparse prefetches fused by RRF inside Qdrant, in one round trip."""
+        from qdrant_client import models
+
+        from ..search import _DEADLINE_Q, Hit  # the ranking rules shared with search.py
+
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        query = self.prepare(question)
+        timings["prepare"] = _ms(t0)
+        cfg = self.fusion
+        sparse = self.index.lexical.sparse_query(list(query.tokens)) if query.tokens else None
+        qvec = None
+        if self.embedder is not None:
+            t = time.perf_counter()
+            qvec = self._embed(query.normalized)
+            timings["embed"] = _ms(t)
+        t = time.perf_counter()
+        name = self.collections.chunks
+        requests = []
+        prefetch = []
+        if qvec is not None:
+            dense_req = models.QueryRequest(query=qvec.tolist(), using=CHUNK_VEC, limit=CANDIDATES, with_payload=False)
+            requests.append(dense_req)
+            prefetch.append(models.Prefetch(query=qvec.tolist(), using=CHUNK_VEC, limit=CANDIDATES))
+            weights = [cfg.dense_weight]
+        else:
+            weights = []
+        if sparse is not None:
+            requests.append(models.QueryRequest(query=sparse, using=SPARSE_VEC, limit=CANDIDATES, with_payload=False))
+            prefetch.append(models.Prefetch(query=sparse, using=SPARSE_VEC, limit=CANDIDATES))
+            weights.append(cfg.lexical_weight)
+        if not prefetch:
+            timings["search_total"] = _ms(t0)
+            return SearchResult(query, [], qvec is not None, 0.0, self.coverage(query), timings)
+        # Qdrant's RRF term is 1/(rank + k) with rank from 1; ours is 1/(rrf_k + rank0 + 1): k = rrf_k + 1.
+        requests.append(
+            models.QueryRequest(
+                prefetch=prefetch,
+                query=models.RrfQuery(rrf=models.Rrf(k=cfg.rrf_k + 1, weights=weights)),
+                limit=2 * CANDIDATES,
+                with_payload=False,
+            )
+        )
+        replies = self.client.query_batch_points(name, requests=requests)
+        timings["qdrant"] = _ms(t)
+
+        t = time.perf_counter()
+        lists = [r.points for r in replies]
+        fused_points = lists[-1]
+        dense_pts = lists[0] if qvec is not None else []
+        lex_pts = lists[1 if qvec is not None else 0] if sparse is not None else []
+        dense_rank = {int(p.id): r for r, p in enumerate(dense_pts)}
+        dense_score = {int(p.id): float(p.score) for p in dense_pts}
+        lex_rank = {int(p.id): r for r, p in enumerate(lex_pts)}
+        lex_score = {int(p.id): float(p.score) for p in lex_pts}
+        wants_date = bool(_DEADLINE_Q.search(query.normalized))
+        fused = {}
+        for p in fused_points:
+            row = int(p.id)
+            score = float(p.score) + cfg.authority_prior.get(self.index.chunks[row].authority, 0.0)
+            if wants_date and self._has_date[row]:
+                score += cfg.date_boost
+            fused[row] = score
+        ordered = sorted(fused, key=lambda row: (-round(fused[row], 9), self._authority_rank[row], row))
+        hits = [
+            Hit(
+                chunk=self.index.chunks[row],
+                row=row,
+                score=fused[row],
+                dense_score=dense_score.get(row),
+                lexical_score=lex_score.get(row, 0.0),
+                dense_rank=dense_rank.get(row),
+                lexical_rank=lex_rank.get(row),
+            )
+            for row in ordered[: max(top_k, 1)]
+        ]
+        timings["fusion"] = _ms(t)
+        dense_top = float(dense_pts[0].score) if dense_pts else 0.0
+        coverage = self.coverage(query)
+        timings["search_total"] = _ms(t0)
+        return SearchResult(query, hits, qvec is not None, dense_top, coverage, timings)
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 3)

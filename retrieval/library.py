@@ -1,0 +1,242 @@
+"""Adding and removing documents: validate, refuse duplicates, write, re-index.
+
+Added documents live in `Settings.added_dir` (a CorpusDir beside the index, never in
+the shipped corpus/). Every change happens under the index's file lock, together
+with the rebuild that follows it, so two admins, or the CLI and the app, cannot
+lose each other's changes or leave an index that disagrees with the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from .chunking import chunk_document
+from .documents import USER_ADDED, CorpusDir, Document
+from .engine import Engine, Settings, load_documents
+from .index_store import BuildProgress, IndexStore
+from .readers import DocumentRejected, normalize_text, read_document
+
+_WS_RE = re.compile(r"\s+")
+
+ID_PREFIX = "u-"
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    title: str
+    authority: str
+    date: str
+    source: str
+    chars: int
+    pages: int
+    # None when the live index was built before this document was added or changed.
+    chunks: int | None
+    removable: bool  # added after installation (the shipped corpus is edited in git, not here)
+
+
+@dataclass(frozen=True)
+class AddResult:
+    document: Document
+    chunks: int
+    pages: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RemoveResult:
+    document: Document
+    seconds: float
+
+
+def new_doc_id(doc: Document) -> str:
+    """Derived from the content, so ids are stable and the same text cannot get two ids."""
+    return ID_PREFIX + doc.content_hash[:12]
+
+
+def fingerprint(text: str) -> str:
+    """The content hash used to spot duplicates: normalised text without whitespace, so the
+    same document as PDF and as TXT, or with other line breaks, counts as the same."""
+    return hashlib.sha256(_WS_RE.sub("", normalize_text(text)).encode("utf-8")).hexdigest()
+
+
+def _duplicate_of(doc: Document, existing: list[Document]) -> Document | None:
+    digest = fingerprint(doc.text)
+    return next((d for d in existing if fingerprint(d.text) == digest), None)
+
+
+def _duplicate_error(doc: Document, other: Document) -> DocumentRejected:
+    return DocumentRejected(
+        "duplicate",
+        f"该文件与已有文档《{other.title.strip('《》')}》（{other.doc_id}）内容相同，未重复添加",
+        f"this file has the same content as the existing document {other.doc_id!r}; it was not added again",
+    )
+
+
+def check_upload(
+    settings: Settings,
+    data: bytes,
+    filename: str,
+    *,
+    title: str | None = None,
+    authority: str = USER_ADDED,
+    date: str = "",
+    issuer: str = "",
+    number: str = "",
+) -> Document:
+    """The Document a file would become, if it is acceptable and new; raises DocumentRejected.
+
+    Needs no model or index, so a bad file is refused before anything slow is loaded.
+    """
+    doc = read_document(
+        data, filename, doc_id="pending", title=title, authority=authority, date=date, issuer=issuer, number=number
+    )
+    doc = replace(doc, doc_id=new_doc_id(doc))
+    other = _duplicate_of(doc, load_documents(settings))
+    if other is not None:
+        raise _duplicate_error(doc, other)
+    if not chunk_document(doc):
+        raise DocumentRejected("empty", "文件中没有可检索的内容", "the file has nothing that can be searched")
+    return doc
+
+
+def check_removable(settings: Settings, doc_id: str) -> None:
+    """Raises DocumentRejected unless doc_id is an added document."""
+    if any(d.doc_id == doc_id for d in CorpusDir(settings.added_dir).load()):
+        return
+    if any(d.doc_id == doc_id for d in CorpusDir(settings.corpus_dir).load()):
+        raise DocumentRejected(
+            "not_removable",
+            f"{doc_id} 是系统自带文档，不能在这里删除",
+            f"{doc_id!r} is part of the shipped corpus and cannot be removed here",
+        )
+    raise DocumentRejected("not_found", f"没有编号为 {doc_id!r} 的文档", f"no document with id {doc_id!r}")
+
+
+class Library:
+    """The documents an engine answers from, and the only way to change them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.settings: Settings = engine.settings
+
+    @property
+    def added(self) -> CorpusDir:
+        return CorpusDir(self.settings.added_dir)
+
+    # ---- reading --------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentInfo]:
+        index = self.engine.index
+        counts = Counter(c.doc_id for c in index.chunks)
+        indexed = {d.doc_id: d.content_hash for d in index.documents}
+        added_ids = {d.doc_id for d in self.added.load()}
+        out = []
+        for d in load_documents(self.settings):
+            fresh = indexed.get(d.doc_id) == d.content_hash
+            out.append(
+                DocumentInfo(
+                    doc_id=d.doc_id,
+                    title=d.title,
+                    authority=d.authority,
+                    date=d.date,
+                    source=d.source,
+                    chars=len(d.text),
+                    pages=len(d.page_starts),
+                    chunks=counts.get(d.doc_id, 0) if fresh else None,
+                    removable=d.doc_id in added_ids,
+                )
+            )
+        return out
+
+    def index_is_current(self) -> bool:
+        """False when another process changed the documents since this engine's index was built."""
+        from .documents import corpus_hash
+
+        return corpus_hash(load_documents(self.settings)) == self.engine.index.manifest.corpus_hash
+
+    # ---- writing --------------------------------------------------------------------
+
+    def prepare(self, data: bytes, filename: str, **meta) -> Document:
+        """Read and check a file without changing anything; raises DocumentRejected."""
+        return check_upload(self.settings, data, filename, **meta)
+
+    def add(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        title: str | None = None,
+        authority: str = USER_ADDED,
+        date: str = "",
+        issuer: str = "",
+        number: str = "",
+        progress: BuildProgress | None = None,
+    ) -> AddResult:
+        started = time.perf_counter()
+        doc = self.prepare(
+            data, filename, title=title, authority=authority, date=date, issuer=issuer, number=number
+        )
+
+        def change() -> None:
+            # Checked again under the lock: another admin may have added the same file meanwhile.
+            other = _duplicate_of(doc, load_documents(self.settings))
+            if other is not None:
+                raise _duplicate_error(doc, other)
+            self.added.add(doc)
+
+        self._rebuild_with(change, undo=lambda: self._discard(doc.doc_id), progress=progress)
+        chunks = sum(1 for c in self.engine.index.chunks if c.doc_id == doc.doc_id)
+        return AddResult(doc, chunks, len(doc.page_starts), round(time.perf_counter() - started, 3))
+
+    def remove(self, doc_id: str, progress: BuildProgress | None = None) -> RemoveResult:
+        started = time.perf_counter()
+        removed: list[Document] = []
+
+        def change() -> None:
+            check_removable(self.settings, doc_id)
+            removed.append(self.added.remove(doc_id))
+
+        self._rebuild_with(change, undo=lambda: self._restore(removed), progress=progress)
+        return RemoveResult(removed[0], round(time.perf_counter() - started, 3))
+
+    def rebuild(self, progress: BuildProgress | None = None) -> None:
+        self.engine.rebuild(progress=progress)
+
+    # ---- internals ------------------------------------------------------------------
+
+    def _rebuild_with(self, change, undo, progress) -> None:
+        applied = []
+
+        def tracked() -> None:
+            change()
+            applied.append(True)
+
+        try:
+            self.engine.rebuild(progress=progress, change=tracked)
+        except BaseException:
+            # The old index is still live (CURRENT only moves after a complete save);
+            # put the corpus back so that both agree again. A killed process cannot get
+            # here: its corpus edit is then picked up by the next Engine.open, which
+            # sees the mismatch and rebuilds.
+            if applied:
+                with IndexStore(self.settings.index_dir).lock():
+                    undo()
+            raise
+
+    def _discard(self, doc_id: str) -> None:
+        try:
+            self.added.remove(doc_id)
+        except KeyError:
+            pass
+
+    def _restore(self, removed: list[Document]) -> None:
+        for doc in removed:
+            self.added.add(doc)
+
+
+__all__ = ["AddResult", "DocumentInfo", "Library", "RemoveResult", "check_removable", "check_upload", "new_doc_id"]

@@ -1,0 +1,80 @@
+"""The command line as a user runs it: a real subprocess, a real index."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from retrieval.engine import REPO_ROOT
+
+from .conftest import DEV_SET
+
+
+@pytest.fixture(scope="module")
+def env(engine, engine_settings):
+    # `engine` has already built the index in these folders, so the CLI only loads it.
+    return {
+        **os.environ,
+        "POLICY_QA_CORPUS_DIR": str(engine_settings.corpus_dir),
+        "POLICY_QA_INDEX_DIR": str(engine_settings.index_dir),
+        "POLICY_QA_DATA_DIR": str(engine_settings.data_dir),
+    }
+
+
+def run(env, *args, stdin: str | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "retrieval", *args],
+        capture_output=True, text=True, env=env, cwd=REPO_ROOT, input=stdin, timeout=600,
+    )
+
+
+def test_ask_json_shape(env):
+    r = run(env, "ask", "试点城市的实施方案要在什么时候之前印发？", "--json", "--top-k", "3")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert list(data) == ["question", "answerable", "answer", "dense", "citations", "timings_ms"]
+    assert data["answerable"] is True and data["dense"] is True and "9月底" in data["answer"]
+    assert len(data["citations"]) == 3
+    c = data["citations"][0]
+    assert list(c) == ["rank", "chunk_id", "doc_id", "doc_title", "authority", "section", "text", "start", "end", "score"]
+    assert c["rank"] == 1 and isinstance(c["score"], float)
+
+
+def test_ask_human_readable_and_declined(env):
+    r = run(env, "ask", "个人所得税专项附加扣除怎么申报？")
+    assert r.returncode == 0
+    assert "没有涉及" in r.stdout and "官方问答" in r.stdout
+
+
+def test_batch_answers_every_line(env, tmp_path):
+    qs = tmp_path / "qs.txt"
+    qs.write_text("试点周期是几年？\n\n试点工作的责任主体是谁？\nWho issued the notice?\n", encoding="utf-8")
+    r = run(env, "ask", "--batch", str(qs), "--json")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [row["question"] for row in rows] == ["试点周期是几年？", "试点工作的责任主体是谁？", "Who issued the notice?"]
+
+
+def test_bad_arguments_are_clear_errors(env):
+    assert "give a question" in run(env, "ask").stderr
+    r = run(env, "ask", "--batch", "/no/such/file")
+    assert r.returncode == 2 and "not found" in r.stderr
+    r = run(env, "ask", "   ", "--json")
+    assert r.returncode == 2 and "error" in json.loads(r.stdout)
+
+
+def test_eval_prints_metrics_and_misses(env):
+    r = run(env, "eval", "--dataset", str(DEV_SET))
+    assert r.returncode == 0, r.stderr
+    for key in ["recall@5", "top1", "oos_acc", "false_abstain", "answer_acc", "median_citation_chars", "per category", "misses"]:
+        assert key in r.stdout
+
+
+def test_build_reports_chunks(env):
+    r = run(env, "build")
+    assert r.returncode == 0, r.stderr
+    assert "chunks from 3 documents" in r.stdout
