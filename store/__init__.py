@@ -1,0 +1,1 @@
+"""Durable application data (no Streamlit here: usable from scripts and tests)."""

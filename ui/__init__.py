@@ -1,0 +1,1 @@
+"""The Streamlit front end: pages, rendering helpers and the curated knowledge file."""

@@ -1,0 +1,72 @@
+"""Rendering helpers shared by the pages: badges, citation cards, cited facts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from retrieval.documents import AUTHORITY_LABELS_ZH, COMMENTARY, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE
+
+from .corpus_view import ClauseRef
+from .text import escape_markdown, highlight_html
+
+DOCUMENTS_PAGE = "ui/pages/documents.py"
+
+_BADGE_COLOR = {OFFICIAL_NOTICE: "blue", OFFICIAL_INTERPRETATION: "green", COMMENTARY: "orange"}
+CSS = """
+<style>
+mark.pqa-mark { background: #fff1a8; padding: 0 .1em; border-radius: 3px; }
+mark.pqa-answer { background: #ffe066; padding: 0 .1em; border-radius: 3px; font-weight: 600; }
+div.pqa-clause { line-height: 1.75; font-size: 0.97rem; }
+div.pqa-quote { color: #444; border-left: 3px solid #d0d7de; padding-left: .6em; margin: .2em 0 .3em 0;
+                font-size: 0.92rem; line-height: 1.6; }
+div.pqa-answer { font-size: 1.08rem; line-height: 1.8; }
+</style>
+"""
+
+
+def inject_css() -> None:
+    st.markdown(CSS, unsafe_allow_html=True)
+
+
+def authority_badge(authority: str) -> str:
+    """Markdown for a coloured badge (通知原文 / 官方解读 / 媒体解读); labels are fixed strings."""
+    color = _BADGE_COLOR.get(authority, "gray")
+    label = AUTHORITY_LABELS_ZH.get(authority, authority)
+    return f":{color}-badge[{label}]"
+
+
+def clause_html(text: str, spans: list[tuple[int, int]], klass: str = "pqa-clause", mark: str = "pqa-mark") -> str:
+    return f'<div class="{klass}">{highlight_html(text, spans, mark)}</div>'
+
+
+def open_clause_link(chunk_id: str, label: str = "在原文中查看 Open clause") -> None:
+    st.page_link(DOCUMENTS_PAGE, label=label, icon=":material/open_in_new:", query_params={"chunk": chunk_id})
+
+
+def citation_card(
+    *,
+    rank: int | None,
+    ref: ClauseRef,
+    spans: list[tuple[int, int]],
+) -> None:
+    """One source clause: title, authority badge, section path, clause text with spans marked, deep link."""
+    with st.container(border=True):
+        head = f"{authority_badge(ref.authority)} **{escape_markdown(ref.doc_title)}**"
+        if rank is not None:
+            head = f"`[{rank}]` " + head
+        st.markdown(head)
+        st.caption(escape_markdown(ref.section))
+        st.markdown(clause_html(ref.text, spans), unsafe_allow_html=True)
+        open_clause_link(ref.chunk_id)
+
+
+def cited_fact(text: str, ref: ClauseRef | None, quote: str, *, show_quote: bool = True) -> None:
+    """A curated statement with its source: badge, section, verbatim quote, link to the clause."""
+    if ref is None:  # the knowledge check reports this; never show an uncited statement as fact
+        st.error(f"引用缺失 Missing citation: {text}")
+        return
+    note = "" if ref.authority == OFFICIAL_NOTICE else f" · 非通知原文，来源为{ref.authority_label}"
+    st.markdown(f"{escape_markdown(text)}  \n{authority_badge(ref.authority)} :gray[{escape_markdown(ref.section)}{note}]")
+    if show_quote:
+        st.markdown(f'<div class="pqa-quote">“{highlight_html(quote, [])}”</div>', unsafe_allow_html=True)
+    open_clause_link(ref.chunk_id, label="原文 Source")

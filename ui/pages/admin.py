@@ -1,0 +1,172 @@
+"""管理 Admin: add, list, remove documents and rebuild the index — after login only."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[2]
+if str(_ROOT) not in sys.path:  # run directly (`streamlit run ui/pages/admin.py`, AppTest)
+    sys.path.insert(0, str(_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from retrieval.documents import AUTHORITIES, AUTHORITY_LABELS_ZH, USER_ADDED  # noqa: E402
+from retrieval.library import Library  # noqa: E402
+from retrieval.readers import SUPPORTED_SUFFIXES, DocumentRejected, max_upload_bytes  # noqa: E402
+from ui.auth import require_admin, session_login  # noqa: E402
+from ui.engine_resource import get_engine  # noqa: E402
+from ui.text import escape_markdown  # noqa: E402
+
+FLASH = "_admin_flash"
+_STAGES = {"chunk": "切分条款 Chunking", "embed": "计算向量 Embedding", "lexical": "关键词索引 Keywords", "save": "保存 Saving", "write": "保存 Saving"}
+
+st.title("管理 Admin")
+
+if not require_admin():
+    st.stop()
+
+
+def _label(authority: str) -> str:
+    return f"{AUTHORITY_LABELS_ZH.get(authority, authority)} ({authority})"
+
+
+def _progress_bar():
+    bar = st.progress(0.0, text="准备中 Starting…")
+
+    def report(stage: str, done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 1.0, text=f"{_STAGES.get(stage, stage)} {done}/{total}")
+
+    return bar, report
+
+
+def _flash(kind: str, message: str) -> None:
+    st.session_state[FLASH] = (kind, message)
+
+
+engine = get_engine()
+library = Library(engine)
+
+top = st.columns([4, 1])
+top[0].caption("已登录为管理员。上传的文档保存在数据目录中，系统自带的文档不能在这里删除。 Logged in as admin.")
+if top[1].button("退出登录 Log out", key="logout"):
+    session_login().logout()
+    st.rerun()
+
+if FLASH in st.session_state:
+    kind, message = st.session_state.pop(FLASH)
+    (st.success if kind == "ok" else st.error)(message)
+
+if not library.index_is_current():
+    st.warning(
+        "文档已被其他进程（命令行或另一台服务器）修改，当前索引尚未包含这些改动，请点击下方“重建索引”。 "
+        "The documents were changed by another process; rebuild to include the change."
+    )
+
+# ---- add -----------------------------------------------------------------------------------
+st.subheader("添加文档 Add a document", anchor=False)
+limit_mb = max_upload_bytes() / 1048576
+with st.form("add_document", clear_on_submit=True):
+    upload = st.file_uploader(
+        f"PDF、TXT、MD 或 DOCX，不超过 {limit_mb:.0f} MB (PDF, .txt, .md or .docx, up to {limit_mb:.0f} MB)",
+        type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+        key="upload",
+    )
+    title = st.text_input("标题 Title（留空则用文件名 / default: file name）", key="title")
+    c1, c2 = st.columns(2)
+    authority = c1.selectbox(
+        "来源类别 Source label", AUTHORITIES, index=AUTHORITIES.index(USER_ADDED), format_func=_label, key="authority"
+    )
+    date = c2.text_input("印发日期 Date (YYYY-MM-DD)", key="date")
+    confirm_official = st.checkbox(
+        "我确认该文件是正式发布的官方文件 (I confirm this is an officially issued document)", key="confirm_official"
+    )
+    submitted = st.form_submit_button("添加并更新索引 Add and re-index", type="primary", key="add_submit")
+
+if submitted:
+    if upload is None:
+        st.error("请先选择文件 (choose a file first)")
+    elif authority.startswith("official") and not confirm_official:
+        # Official labels rank above user material in answers; they must be a deliberate choice.
+        st.error("标为“通知原文/官方解读”前，请勾选确认框 (tick the confirmation to label a document official)")
+    else:
+        bar, report = _progress_bar()
+        try:
+            result = library.add(
+                upload.getvalue(),
+                upload.name,
+                title=title.strip() or None,
+                authority=authority,
+                date=date.strip(),
+                progress=report,
+            )
+        except DocumentRejected as exc:
+            bar.empty()
+            st.error(f"未添加 Not added: {escape_markdown(str(exc))}")
+        else:
+            d = result.document
+            pages = f"，{result.pages} 页" if result.pages else ""
+            _flash(
+                "ok",
+                f"已添加 Added《{escape_markdown(d.title)}》（{d.doc_id}，{AUTHORITY_LABELS_ZH[d.authority]}{pages}，"
+                f"{result.chunks} 个片段 chunks，{result.seconds:.1f} s）",
+            )
+            st.rerun()
+
+# ---- list and remove ------------------------------------------------------------------------
+st.subheader("文档列表 Documents", anchor=False)
+rows = library.documents()
+st.dataframe(
+    [
+        {
+            "编号 ID": r.doc_id,
+            "标题 Title": r.title,
+            "来源 Source label": AUTHORITY_LABELS_ZH.get(r.authority, r.authority),
+            "日期 Date": r.date,
+            "页数 Pages": r.pages or None,
+            "片段 Chunks": r.chunks,
+            "类型 Origin": "上传 added" if r.removable else "系统自带 shipped",
+        }
+        for r in rows
+    ],
+    hide_index=True,
+)
+
+removable = [r for r in rows if r.removable]
+if removable:
+    with st.form("remove_document"):
+        choice = st.selectbox(
+            "删除已上传的文档 Remove an added document",
+            [r.doc_id for r in removable],
+            format_func=lambda i: f"{i} · {next(r.title for r in removable if r.doc_id == i)}",
+            key="remove_choice",
+        )
+        sure = st.checkbox("确认删除 (yes, remove it)", key="remove_confirm")
+        remove = st.form_submit_button("删除并更新索引 Remove and re-index", key="remove_submit")
+    if remove:
+        if not sure:
+            st.error("请勾选“确认删除” (tick the confirmation first)")
+        else:
+            bar, report = _progress_bar()
+            try:
+                result = library.remove(choice, progress=report)
+            except DocumentRejected as exc:
+                bar.empty()
+                st.error(escape_markdown(str(exc)))
+            else:
+                _flash("ok", f"已删除 Removed《{escape_markdown(result.document.title)}》（{result.document.doc_id}）")
+                st.rerun()
+else:
+    st.caption("还没有上传的文档 (no added documents yet)")
+
+# ---- rebuild ------------------------------------------------------------------------------
+st.subheader("索引 Index", anchor=False)
+status = engine.status()
+st.caption(
+    f"{status.documents} 份文档，{status.chunks} 个片段，构建于 {status.built_at}；模型 {escape_markdown(status.model or 'none')}"
+)
+if st.button("重建索引 Rebuild index", key="rebuild"):
+    bar, report = _progress_bar()
+    library.rebuild(progress=report)
+    _flash("ok", "索引已重建 The index was rebuilt")
+    st.rerun()

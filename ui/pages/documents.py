@@ -1,0 +1,110 @@
+"""原文 Documents: the three documents by section, search within them, and deep links to one clause.
+
+Deep link: ?chunk=<chunk id> opens and highlights that clause; ?doc=<doc id> picks a document;
+?q=<text> searches.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.components import DOCUMENTS_PAGE, authority_badge, clause_html
+from ui.corpus_view import SECTION_SEP, clause, clauses_of
+from ui.engine_resource import get_engine
+from ui.text import escape_markdown, find_all
+
+engine = get_engine()
+docs = {d.doc_id: d for d in engine.index.documents}
+
+st.title("原文 Documents")
+st.caption("浏览通知原文、官方解读和媒体解读，可按章节跳转、全文搜索。 Browse, search and link to any clause.")
+
+params = st.query_params
+target = clause(engine, params.get("chunk", "")) if params.get("chunk") else None
+if params.get("chunk") and target is None:
+    st.warning(f"未找到条款 No such clause: {escape_markdown(params.get('chunk', ''))[:80]}")
+
+doc_ids = list(docs)
+wanted = target.doc_id if target else params.get("doc", doc_ids[0])
+if wanted not in docs:
+    wanted = doc_ids[0]
+
+
+def on_doc_change() -> None:
+    st.query_params.clear()
+    st.query_params["doc"] = st.session_state["doc_pick"]
+
+
+if st.session_state.get("doc_pick") != wanted:
+    st.session_state["doc_pick"] = wanted
+top1, top2 = st.columns([3, 2])
+doc_id = top1.selectbox(
+    "文件 Document",
+    doc_ids,
+    format_func=lambda d: docs[d].title,
+    key="doc_pick",
+    on_change=on_doc_change,
+)
+query = top2.text_input("在全部文件中搜索 Search in the documents", value=params.get("q", ""), max_chars=100, key="doc_q")
+doc = docs[doc_id]
+st.markdown(
+    f"{authority_badge(doc.authority)} :gray[{escape_markdown(doc.issuer)}"
+    + (f" · {escape_markdown(doc.number)}" if doc.number else "")
+    + (f" · {escape_markdown(doc.date)}" if doc.date else "")
+    + "]"
+)
+
+if target is not None:
+    with st.container(border=True):
+        st.markdown(f"**已定位条款 Opened clause** · {authority_badge(target.authority)} {escape_markdown(target.doc_title)}")
+        st.caption(escape_markdown(target.section))
+        st.markdown(clause_html(target.text, [(0, len(target.text))]), unsafe_allow_html=True)
+
+query = query.strip()
+if query:
+    hits = [
+        (c, find_all(c.text, query)) for d in doc_ids for c in clauses_of(engine, d)
+    ]
+    hits = [(c, spans) for c, spans in hits if spans]
+    with st.expander(f"搜索“{escape_markdown(query[:30])}”：{len(hits)} 处条款 Search results", expanded=True):
+        if not hits:
+            st.caption("没有找到。 Nothing found.")
+        for c, spans in hits[:30]:
+            st.markdown(f"{authority_badge(c.authority)} **{escape_markdown(c.doc_title)}** · :gray[{escape_markdown(c.section)}]")
+            st.markdown(clause_html(c.text, spans), unsafe_allow_html=True)
+            st.page_link(DOCUMENTS_PAGE, label="打开此条 Open", icon=":material/open_in_new:", query_params={"chunk": c.chunk_id})
+
+clauses = clauses_of(engine, doc_id)
+tree, body = st.columns([1, 3])
+with tree:
+    st.markdown("**目录 Sections**")
+    seen = set()
+    for c in clauses:
+        parts = c.section.split(SECTION_SEP)
+        for depth in range(len(parts)):
+            path = SECTION_SEP.join(parts[: depth + 1])
+            if path in seen:
+                continue
+            seen.add(path)
+            label = ("　" * depth) + parts[depth]
+            st.page_link(DOCUMENTS_PAGE, label=label[:40], query_params={"chunk": c.chunk_id})
+
+with body:
+    st.subheader(doc.title, anchor=False)
+    current_top = None
+    current_sub = None
+    for c in clauses:
+        parts = c.section.split(SECTION_SEP)
+        if parts[0] != current_top:
+            current_top, current_sub = parts[0], None
+            st.markdown(f"##### {escape_markdown(parts[0])}")
+        if len(parts) > 1 and parts[1] != current_sub:
+            current_sub = parts[1]
+            st.markdown(f"**{escape_markdown(SECTION_SEP.join(parts[1:]))}**")
+        spans = find_all(c.text, query) if query else []
+        if target is not None and c.chunk_id == target.chunk_id:
+            with st.container(border=True):
+                st.markdown(":orange-badge[已定位 Opened]")
+                st.markdown(clause_html(c.text, [(0, len(c.text))]), unsafe_allow_html=True)
+        else:
+            st.markdown(clause_html(c.text, spans), unsafe_allow_html=True)

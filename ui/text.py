@@ -1,0 +1,48 @@
+"""Safe text helpers: every string from a user or a document is escaped before it reaches HTML or Markdown."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:$~=])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Streamlit's Markdown shows literally (no links, images, directives or LaTeX)."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def merge_spans(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """Clip spans to [0, length] and merge overlaps."""
+    clipped = sorted((max(0, s), min(length, e)) for s, e in spans if e > 0 and s < length and e > s)
+    merged: list[tuple[int, int]] = []
+    for s, e in clipped:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def highlight_html(text: str, spans: list[tuple[int, int]], mark_class: str = "pqa-mark") -> str:
+    """HTML of `text` (escaped) with the given character spans wrapped in <mark>."""
+    out, at = [], 0
+    for s, e in merge_spans(spans, len(text)):
+        out.append(html.escape(text[at:s]))
+        out.append(f'<mark class="{mark_class}">{html.escape(text[s:e])}</mark>')
+        at = e
+    out.append(html.escape(text[at:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def find_all(text: str, needle: str) -> list[tuple[int, int]]:
+    """Every case-insensitive occurrence of needle in text."""
+    if not needle:
+        return []
+    lowered, n = text.lower(), needle.lower()
+    spans, at = [], lowered.find(n)
+    while at >= 0:
+        spans.append((at, at + len(n)))
+        at = lowered.find(n, at + len(n))
+    return spans
