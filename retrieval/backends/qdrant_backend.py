@@ -6,10 +6,11 @@ Two fusion modes:
   vectors, BM25 sparse vectors) and HybridSearcher's own fusion ranks them, so the
   answers and eval metrics are the default backend's exactly. Qdrant replaces
   FAISS and bm25s; the ranking logic stays in one place (search.py).
-- "server": one query whose prefetches (chunk dense + sparse) Qdrant fuses by RRF on
-  the server; the client only adds the authority prior and the date boost. Fewer
-  round trips, but it cannot use the sentence-level similarity, so its ranking is
-  close to, not equal to, the default's (docs/benchmarks.md has both).
+- "server": one query whose prefetches (chunk dense + sparse) Qdrant fuses on the
+  server (distribution-based score fusion for search.py's "score" method, RRF for
+  "rrf"); the client only adds the authority prior and the date boost. Fewer round
+  trips, but no sentence-level similarity, so its ranking is close to, not equal
+  to, the default's (docs/benchmarks.md has both).
 
 Sparse vectors carry each chunk's BM25 weights as bm25s computed them, and a query is
 its token counts, so a sparse search scores exactly like bm25s. (Qdrant's IDF
@@ -306,7 +307,7 @@ class QdrantSearcher(HybridSearcher):
         return self._search_server_fused(question, top_k)
 
     def _search_server_fused(self, question: str, top_k: int) -> SearchResult:
-        """Dense and sparse prefetches fused by RRF inside Qdrant, in one round trip."""
+        """Dense and sparse prefetches fused inside Qdrant; the three lists come back in one round trip."""
         from qdrant_client import models
 
         from ..search import _DEADLINE_Q, Hit  # the ranking rules shared with search.py
@@ -327,27 +328,27 @@ class QdrantSearcher(HybridSearcher):
         requests = []
         prefetch = []
         if qvec is not None:
-            dense_req = models.QueryRequest(query=qvec.tolist(), using=CHUNK_VEC, limit=CANDIDATES, with_payload=False)
-            requests.append(dense_req)
+            requests.append(models.QueryRequest(query=qvec.tolist(), using=CHUNK_VEC, limit=CANDIDATES, with_payload=False))
             prefetch.append(models.Prefetch(query=qvec.tolist(), using=CHUNK_VEC, limit=CANDIDATES))
-            weights = [cfg.dense_weight]
-        else:
-            weights = []
         if sparse is not None:
             requests.append(models.QueryRequest(query=sparse, using=SPARSE_VEC, limit=CANDIDATES, with_payload=False))
             prefetch.append(models.Prefetch(query=sparse, using=SPARSE_VEC, limit=CANDIDATES))
-            weights.append(cfg.lexical_weight)
         if not prefetch:
             timings["search_total"] = _ms(t0)
             return SearchResult(query, [], qvec is not None, 0.0, self.coverage(query), timings)
-        # Qdrant's RRF term is 1/(rank + k) with rank from 1; ours is 1/(rrf_k + rank0 + 1): k = rrf_k + 1.
+        # Mirror search.py's method: its "score" fusion (normalised scores, summed with equal
+        # weights) maps to Qdrant's distribution-based score fusion, halved to stay on a 0–1
+        # scale for the priors; "rrf" maps to Qdrant's RRF, whose 1/(rank + k) counts ranks
+        # from 1 where ours counts from 0, hence k + 1.
+        method = getattr(cfg, "method", "rrf")
+        scale = 0.5 if method == "score" and len(prefetch) == 2 else 1.0
+        fusion_query = (
+            models.FusionQuery(fusion=models.Fusion.DBSF)
+            if method == "score"
+            else models.RrfQuery(rrf=models.Rrf(k=int(getattr(cfg, "rrf_k", 60)) + 1))
+        )
         requests.append(
-            models.QueryRequest(
-                prefetch=prefetch,
-                query=models.RrfQuery(rrf=models.Rrf(k=cfg.rrf_k + 1, weights=weights)),
-                limit=2 * CANDIDATES,
-                with_payload=False,
-            )
+            models.QueryRequest(prefetch=prefetch, query=fusion_query, limit=2 * CANDIDATES, with_payload=False)
         )
         replies = self.client.query_batch_points(name, requests=requests)
         timings["qdrant"] = _ms(t)
@@ -361,13 +362,15 @@ class QdrantSearcher(HybridSearcher):
         dense_score = {int(p.id): float(p.score) for p in dense_pts}
         lex_rank = {int(p.id): r for r, p in enumerate(lex_pts)}
         lex_score = {int(p.id): float(p.score) for p in lex_pts}
-        wants_date = bool(_DEADLINE_Q.search(query.normalized))
+        date_boost = float(getattr(cfg, "date_boost", 0.0))
+        wants_date = date_boost and bool(_DEADLINE_Q.search(query.normalized))
+        prior = getattr(cfg, "authority_prior", {})
         fused = {}
         for p in fused_points:
             row = int(p.id)
-            score = float(p.score) + cfg.authority_prior.get(self.index.chunks[row].authority, 0.0)
+            score = scale * float(p.score) + prior.get(self.index.chunks[row].authority, 0.0)
             if wants_date and self._has_date[row]:
-                score += cfg.date_boost
+                score += date_boost
             fused[row] = score
         ordered = sorted(fused, key=lambda row: (-round(fused[row], 9), self._authority_rank[row], row))
         hits = [
