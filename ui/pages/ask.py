@@ -8,6 +8,7 @@ import uuid
 import streamlit as st
 
 from retrieval.engine import MAX_QUESTION_CHARS, Answer, QuestionError
+from ui.auth import is_admin
 from ui.components import authority_badge, citation_card
 from ui.corpus_view import ClauseRef
 from ui.engine_resource import get_engine, get_feedback_store
@@ -164,10 +165,12 @@ for i, entry in enumerate(history):
     with st.chat_message("assistant"):
         show_answer(i, entry)
 
-with st.expander("反馈记录导出 Feedback export"):
-    s = feedback.summary()
-    st.markdown(f"共 {s.total} 条反馈：👍 {s.helpful} · 👎 {s.not_helpful}")
-    st.download_button(
-        "下载 CSV Download CSV", data=feedback.export_csv(), file_name="feedback.csv", mime="text/csv",
-        icon=":material/download:",
-    )
+# Feedback holds other users' questions and comments: only a logged-in admin may export it.
+if is_admin():
+    with st.expander("反馈记录导出 Feedback export"):
+        s = feedback.summary()
+        st.markdown(f"共 {s.total} 条反馈：👍 {s.helpful} · 👎 {s.not_helpful}")
+        st.download_button(
+            "下载 CSV Download CSV", data=feedback.export_csv(), file_name="feedback.csv", mime="text/csv",
+            icon=":material/download:",
+        )
