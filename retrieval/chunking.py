@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from .documents import Document
 
 CHUNKER_VERSION = "clause-v1"
@@ -215,7 +213,10 @@ def _merge_small(units: list[_Unit], text: str) -> list[_Unit]:
     return out
 
 
-def _splitter(size: int) -> RecursiveCharacterTextSplitter:
+def _splitter(size: int):
+    # Imported here: langchain loads in ~1 s, and a query never needs it.
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     return RecursiveCharacterTextSplitter(
         chunk_size=size,
         chunk_overlap=0,
