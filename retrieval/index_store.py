@@ -28,12 +28,12 @@ from .chunking import CHUNKER_VERSION, Chunk, chunk_corpus, sentence_spans
 from .dense import DenseIndex
 from .documents import Document, corpus_hash
 from .embedders import Embedder
-from .lexical import ChineseTokenizer, LexicalIndex
+from .lexical import ChineseTokenizer, LexicalIndex, tokenizer_version
 
 FORMAT_VERSION = 2
 # Sentences shorter than this carry too little meaning to embed on their own.
 MIN_SENTENCE_CHARS = 8
-TOKENIZER_VERSION = "jieba-search+userdict-v1"
+TOKENIZER_VERSION = tokenizer_version()
 CURRENT = "CURRENT"
 LOCK = ".lock"
 

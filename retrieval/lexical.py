@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -17,6 +18,14 @@ _ASCII_WORD_RE = re.compile(r"[a-z0-9][a-z0-9\-\.]*")
 
 def _resource(name: str) -> str:
     return resources.files("retrieval.resources").joinpath(name).read_text(encoding="utf-8")
+
+
+def tokenizer_version() -> str:
+    """Identity of the tokenisation: a changed user dictionary or stopword list means a new index."""
+    h = hashlib.sha256()
+    for name in ("userdict.txt", "stopwords.txt"):
+        h.update(_resource(name).encode("utf-8"))
+    return f"jieba-search-v1+{h.hexdigest()[:10]}"
 
 
 class ChineseTokenizer:
