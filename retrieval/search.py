@@ -236,12 +236,43 @@ class HybridSearcher:
             for row in lex_order:
                 row = int(row)
                 fused[row] = fused.get(row, 0.0) + w_lex * float(lex[row]) / best
+        return self._with_priors(query, fused)
+
+    def _with_priors(self, query: PreparedQuery, fused: dict[int, float]) -> dict[int, float]:
+        """Add the authority prior (and the date boost for a deadline question) to fused scores."""
+        cfg = self.fusion
         wants_date = cfg.date_boost and bool(_DEADLINE_Q.search(query.normalized))
         for row in fused:
             fused[row] += cfg.authority_prior.get(self.index.chunks[row].authority, 0.0)
             if wants_date and self._has_date[row]:
                 fused[row] += cfg.date_boost
         return fused
+
+    def _hits(
+        self,
+        fused: dict[int, float],
+        dense_scores: dict[int, float],
+        lexical_scores: dict[int, float],
+        dense_order: list[int],
+        lex_order: list[int],
+        top_k: int,
+    ) -> list[Hit]:
+        """The top_k hits, best first; ties go to the more authoritative source, then document order."""
+        dense_rank = {row: r for r, row in enumerate(dense_order)}
+        lex_rank = {row: r for r, row in enumerate(lex_order)}
+        ordered = sorted(fused, key=lambda row: (-round(fused[row], 9), self._authority_rank[row], row))
+        return [
+            Hit(
+                chunk=self.index.chunks[row],
+                row=row,
+                score=fused[row],
+                dense_score=dense_scores.get(row),
+                lexical_score=lexical_scores.get(row, 0.0),
+                dense_rank=dense_rank.get(row),
+                lexical_rank=lex_rank.get(row),
+            )
+            for row in ordered[: max(top_k, 1)]
+        ]
 
     def search(self, question: str, top_k: int = 5) -> SearchResult:
         timings: dict[str, float] = {}
@@ -273,22 +304,8 @@ class HybridSearcher:
 
         t = time.perf_counter()
         fused = self._fuse(query, lex, lex_order, dense_scores, dense_order)
-        dense_rank = {row: r for r, row in enumerate(dense_order)}
-        lex_rank = {int(row): r for r, row in enumerate(lex_order)}
-        # Ties go to the more authoritative source, then to document order.
-        ordered = sorted(fused, key=lambda row: (-round(fused[row], 9), self._authority_rank[row], row))
-        hits = [
-            Hit(
-                chunk=self.index.chunks[row],
-                row=row,
-                score=fused[row],
-                dense_score=dense_scores.get(row),
-                lexical_score=float(lex[row]),
-                dense_rank=dense_rank.get(row),
-                lexical_rank=lex_rank.get(row),
-            )
-            for row in ordered[: max(top_k, 1)]
-        ]
+        lex_rows = [int(r) for r in lex_order]
+        hits = self._hits(fused, dense_scores, {r: float(lex[r]) for r in lex_rows}, dense_order, lex_rows, top_k)
         timings["fusion"] = _ms(t)
         coverage = self.coverage(query, set(int(r) for r in lex_order) | set(dense_scores))
         timings["search_total"] = _ms(t0)

@@ -310,8 +310,6 @@ class QdrantSearcher(HybridSearcher):
         """Dense and sparse prefetches fused inside Qdrant; the three lists come back in one round trip."""
         from qdrant_client import models
 
-        from ..search import _DEADLINE_Q, Hit  # the ranking rules shared with search.py
-
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         query = self.prepare(question)
@@ -340,12 +338,12 @@ class QdrantSearcher(HybridSearcher):
         # weights) maps to Qdrant's distribution-based score fusion, halved to stay on a 0–1
         # scale for the priors; "rrf" maps to Qdrant's RRF, whose 1/(rank + k) counts ranks
         # from 1 where ours counts from 0, hence k + 1.
-        method = getattr(cfg, "method", "rrf")
+        method = cfg.method
         scale = 0.5 if method == "score" and len(prefetch) == 2 else 1.0
         fusion_query = (
             models.FusionQuery(fusion=models.Fusion.DBSF)
             if method == "score"
-            else models.RrfQuery(rrf=models.Rrf(k=int(getattr(cfg, "rrf_k", 60)) + 1))
+            else models.RrfQuery(rrf=models.Rrf(k=cfg.rrf_k + 1))
         )
         requests.append(
             models.QueryRequest(prefetch=prefetch, query=fusion_query, limit=2 * CANDIDATES, with_payload=False)
@@ -358,33 +356,12 @@ class QdrantSearcher(HybridSearcher):
         fused_points = lists[-1]
         dense_pts = lists[0] if qvec is not None else []
         lex_pts = lists[1 if qvec is not None else 0] if sparse is not None else []
-        dense_rank = {int(p.id): r for r, p in enumerate(dense_pts)}
         dense_score = {int(p.id): float(p.score) for p in dense_pts}
-        lex_rank = {int(p.id): r for r, p in enumerate(lex_pts)}
         lex_score = {int(p.id): float(p.score) for p in lex_pts}
-        date_boost = float(getattr(cfg, "date_boost", 0.0))
-        wants_date = date_boost and bool(_DEADLINE_Q.search(query.normalized))
-        prior = getattr(cfg, "authority_prior", {})
-        fused = {}
-        for p in fused_points:
-            row = int(p.id)
-            score = scale * float(p.score) + prior.get(self.index.chunks[row].authority, 0.0)
-            if wants_date and self._has_date[row]:
-                score += date_boost
-            fused[row] = score
-        ordered = sorted(fused, key=lambda row: (-round(fused[row], 9), self._authority_rank[row], row))
-        hits = [
-            Hit(
-                chunk=self.index.chunks[row],
-                row=row,
-                score=fused[row],
-                dense_score=dense_score.get(row),
-                lexical_score=lex_score.get(row, 0.0),
-                dense_rank=dense_rank.get(row),
-                lexical_rank=lex_rank.get(row),
-            )
-            for row in ordered[: max(top_k, 1)]
-        ]
+        fused = self._with_priors(query, {int(p.id): scale * float(p.score) for p in fused_points})
+        hits = self._hits(
+            fused, dense_score, lex_score, [int(p.id) for p in dense_pts], [int(p.id) for p in lex_pts], top_k
+        )
         timings["fusion"] = _ms(t)
         dense_top = float(dense_pts[0].score) if dense_pts else 0.0
         coverage = self.coverage(query)
