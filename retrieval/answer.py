@@ -19,6 +19,8 @@ _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高�
 _LEAD = re.compile(r"^(答[：:]|（[一二三四五六七八九十]+）[^。]{0,20}。)")
 
 Q_DEADLINE = re.compile(r"什么时候|何时|截止|期限|日期|哪天|几月|哪一天|之前|时间节点|哪年|deadline|\bwhen\b|\bdue\b|\bdate\b", re.I)
+Q_DAY = re.compile(r"哪天|几号|哪一天|几月几[日号]|日期|具体时间|\bdate\b|which day", re.I)
+_DAY = re.compile(r"\d{1,2}月\d{1,2}日")
 Q_WHO = re.compile(r"谁|哪个部门|哪些部门|哪一级|哪级|哪里|哪个单位|由哪|\bwho\b|which (department|ministr|bod)|responsible", re.I)
 Q_NUMBER = re.compile(r"多少|几个|几年|几家|多长|多久|几类|几项|哪[五四三]|\bhow (many|much|long)\b", re.I)
 
@@ -50,6 +52,8 @@ def _score(sentence: str, tokens: dict[str, float], question: str, tokenizer: Ch
     score = sum(w for t, w in tokens.items() if t in words or (len(t) > 1 and t in sentence))
     if Q_DEADLINE.search(question) and _DATE.search(sentence):
         score += 6
+        if Q_DAY.search(question) and _DAY.search(sentence):
+            score += 4  # asked for the day, and this sentence names it
     if Q_NUMBER.search(question) and _has_asked_number(question, sentence):
         score += 4
     if Q_WHO.search(question) and _BODY.search(sentence):

@@ -76,6 +76,26 @@ class ChineseTokenizer:
         ]
 
 
+class Synonyms:
+    """Everyday Chinese words → the policy's wording, for the BM25 query only."""
+
+    def __init__(self, entries: dict[str, tuple[str, ...]]) -> None:
+        self.entries = entries
+
+    @classmethod
+    def default(cls) -> Synonyms:
+        entries = {}
+        for line in _resource("synonyms_zh.tsv").splitlines():
+            if line.strip() and not line.startswith("#"):
+                word, terms = line.split("\t", 1)
+                entries[word.strip().lower()] = tuple(terms.split())
+        return cls(entries)
+
+    def expand(self, text: str) -> list[str]:
+        lowered = text.lower()
+        return [t for word, terms in self.entries.items() if word in lowered for t in terms]
+
+
 class Glossary:
     """English policy phrases → Chinese terms, longest phrase first."""
 

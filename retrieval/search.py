@@ -15,7 +15,7 @@ from .chunking import Chunk
 from .documents import AUTHORITY_RANK
 from .embedders import Embedder
 from .index_store import SearchIndex
-from .lexical import ChineseTokenizer, Glossary
+from .lexical import ChineseTokenizer, Glossary, Synonyms
 from .text import has_cjk, normalize_query
 
 CANDIDATES = 100
@@ -107,6 +107,7 @@ class HybridSearcher:
         fusion: FusionConfig | None = None,
     ) -> None:
         self.fusion = fusion or FusionConfig()
+        self.synonyms = Synonyms.default()
         self.index = index
         self.tokenizer = tokenizer
         self.glossary = glossary
@@ -126,6 +127,8 @@ class HybridSearcher:
         if _LATIN_RE.search(normalized):
             lexical_text = f"{normalized} {self.glossary.translate(normalized)}"
         tokens = tuple(self.tokenizer.tokenize(lexical_text))
+        extra = [t for t in self.synonyms.expand(normalized) if t not in tokens]
+        tokens = tokens + tuple(dict.fromkeys(extra))
         return PreparedQuery(question, normalized, lexical_text, tokens, english)
 
     def _embed(self, text: str) -> np.ndarray:
