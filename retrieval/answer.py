@@ -48,7 +48,7 @@ def _has_asked_number(question: str, sentence: str) -> bool:
 
 
 def _score(sentence: str, tokens: dict[str, float], question: str, tokenizer: ChineseTokenizer) -> float:
-    words = set(tokenizer.tokenize(sentence))
+    words = set(tokenizer.tokenize_cached(sentence))
     score = sum(w for t, w in tokens.items() if t in words or (len(t) > 1 and t in sentence))
     if Q_DEADLINE.search(question) and _DATE.search(sentence):
         score += 6

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -46,6 +46,8 @@ class ChineseTokenizer:
             self._jieba.load_userdict(str(p))
         self.stopwords = frozenset(_resource("stopwords.txt").split())
         self._pos = None
+        # Answer extraction re-reads the same clauses' sentences query after query.
+        self.tokenize_cached = lru_cache(maxsize=65_536)(lambda text: tuple(self.tokenize(text)))
 
     def tokenize(self, text: str) -> list[str]:
         text = text.lower()
