@@ -48,6 +48,11 @@ class Chunk:
     context: str = ""
 
     @property
+    def heading(self) -> str:
+        """The innermost heading of the chunk's section path."""
+        return self.section.split(SECTION_SEP)[-1]
+
+    @property
     def search_text(self) -> str:
         """What is embedded and BM25-indexed: the heading path gives a clause its context."""
         return f"{self.context}\n{self.text}" if self.context else self.text

@@ -225,7 +225,7 @@ class Engine:
         questions = []
         seen = set()
         for chunk in index.chunks:
-            last = chunk.section.split(" › ")[-1]
+            last = chunk.heading
             m = _QUESTION_RE.match(last)
             if m and chunk.authority.startswith("official") and last not in seen:
                 seen.add(last)

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -88,8 +89,19 @@ class SearchIndex:
     sentence_dense: DenseIndex | None = None
     sentence_rows: np.ndarray | None = None
 
+    @cached_property
+    def _documents_by_id(self) -> dict[str, Document]:
+        return {d.doc_id: d for d in self.documents}
+
+    @cached_property
+    def _chunks_by_id(self) -> dict[str, Chunk]:
+        return {c.chunk_id: c for c in self.chunks}
+
     def document(self, doc_id: str) -> Document | None:
-        return next((d for d in self.documents if d.doc_id == doc_id), None)
+        return self._documents_by_id.get(doc_id)
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return self._chunks_by_id.get(chunk_id)
 
 
 def build_index(
@@ -136,7 +148,7 @@ def sentence_units(chunks: list[Chunk]) -> tuple[list[int], list[str]]:
     """(chunk row, text to embed) for every sentence worth embedding, headed by its section."""
     rows, texts = [], []
     for row, chunk in enumerate(chunks):
-        heading = chunk.section.split(" › ")[-1]
+        heading = chunk.heading
         for a, b in sentence_spans(chunk):
             sentence = chunk.text[a - chunk.start : b - chunk.start]
             if len(sentence) >= MIN_SENTENCE_CHARS:

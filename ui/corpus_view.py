@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from retrieval.documents import AUTHORITY_LABELS_ZH
 from retrieval.engine import Engine
 
-SECTION_SEP = " › "
-
 
 @dataclass(frozen=True)
 class ClauseRef:
@@ -29,11 +27,11 @@ class ClauseRef:
 
 
 def clause(engine: Engine, chunk_id: str) -> ClauseRef | None:
-    for c in engine.index.chunks:
-        if c.chunk_id == chunk_id:
-            doc = engine.index.document(c.doc_id)
-            return ClauseRef(c.chunk_id, c.doc_id, doc.title, doc.authority, c.section, c.text, c.start, c.end)
-    return None
+    c = engine.index.chunk(chunk_id)
+    if c is None:
+        return None
+    doc = engine.index.document(c.doc_id)
+    return ClauseRef(c.chunk_id, c.doc_id, doc.title, doc.authority, c.section, c.text, c.start, c.end)
 
 
 def chunk_texts(engine: Engine) -> dict[str, str]:

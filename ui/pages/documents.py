@@ -9,7 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.components import DOCUMENTS_PAGE, authority_badge, clause_html
-from ui.corpus_view import SECTION_SEP, clause, clauses_of
+from retrieval.chunking import SECTION_SEP
+from ui.corpus_view import clause, clauses_of
 from ui.engine_resource import get_engine
 from ui.text import escape_markdown, find_all
 
