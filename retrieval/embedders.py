@@ -100,6 +100,9 @@ class SentenceTransformerEmbedder:
     """Any sentence-transformers model, by hub id or local directory."""
 
     def __init__(self, name_or_path: str, device: str = "cpu") -> None:
+        if os.path.isabs(name_or_path) and not os.path.exists(name_or_path):
+            # Say so before importing torch, which takes seconds.
+            raise EmbedderUnavailable(f"cannot load embedding model {name_or_path!r}: no such directory")
         try:
             from sentence_transformers import SentenceTransformer
 

@@ -14,13 +14,15 @@ PASSWORD = "correct horse 电池"
 
 
 @pytest.fixture
-def app_env(fresh_settings, engine, monkeypatch):
+def app_env(fresh_fast_settings, fast_engine, monkeypatch):
+    fresh_settings = fresh_fast_settings
+    monkeypatch.setenv("POLICY_QA_EMBED_MODEL", fresh_settings.model)
     monkeypatch.setenv("POLICY_QA_CORPUS_DIR", str(fresh_settings.corpus_dir))
     monkeypatch.setenv("POLICY_QA_DATA_DIR", str(fresh_settings.data_dir))
     monkeypatch.setenv("POLICY_QA_INDEX_DIR", str(fresh_settings.index_dir))
     monkeypatch.delenv("POLICY_QA_ADMIN_PASSWORD", raising=False)
     monkeypatch.delenv("POLICY_QA_ADMIN_PASSWORD_HASH", raising=False)
-    copy_index(engine.settings, fresh_settings)
+    copy_index(fast_engine.settings, fresh_settings)
     return fresh_settings
 
 

@@ -1,9 +1,9 @@
-"""问答 Ask page through AppTest, with the real engine."""
+"""问答 Ask page through AppTest, with the engine over the hashing test embedder."""
 
 from __future__ import annotations
 
 from store.feedback import FeedbackStore
-from tests._app import app_env, markdown_text, open_app  # noqa: F401
+from tests._app import fast_app_env, markdown_text, open_app  # noqa: F401
 
 NOTICE_BADGE = ":blue-badge[通知原文]"
 
@@ -14,7 +14,7 @@ def ask(at, question: str):
     return at
 
 
-def test_first_visit_shows_examples_for_each_audience_and_sidebar_status(app_env):
+def test_first_visit_shows_examples_for_each_audience_and_sidebar_status(fast_app_env):
     at = open_app()
     text = markdown_text(at)
     for audience in ("制造企业", "人力资源服务机构", "城市人社部门"):
@@ -25,7 +25,7 @@ def test_first_visit_shows_examples_for_each_audience_and_sidebar_status(app_env
     assert {m.label for m in at.sidebar.metric} >= {"文档 Documents", "条款片段 Chunks"}
 
 
-def test_known_question_answers_with_highlighted_sentence_and_notice_citation(app_env):
+def test_known_question_answers_with_highlighted_sentence_and_notice_citation(fast_app_env):
     at = ask(open_app(), "试点总结报告什么时候要完成？")
     text = markdown_text(at)
     assert "2027年12月底前" in text
@@ -34,7 +34,7 @@ def test_known_question_answers_with_highlighted_sentence_and_notice_citation(ap
     assert any(link.proto.page.endswith("documents") or "documents" in link.proto.page for link in at.page_link)
 
 
-def test_out_of_scope_question_is_declined_with_clickable_suggestions(app_env):
+def test_out_of_scope_question_is_declined_with_clickable_suggestions(fast_app_env):
     at = ask(open_app(), "明天北京天气怎么样？")
     assert any("Not covered by these documents" in w.body for w in at.warning)
     suggestions = [b for b in at.button if b.key and b.key.startswith("pqa_sug_")]
@@ -44,21 +44,21 @@ def test_out_of_scope_question_is_declined_with_clickable_suggestions(app_env):
     assert len(at.chat_message) == 4  # the suggestion was asked as a new question
 
 
-def test_example_question_button_asks_it(app_env):
+def test_example_question_button_asks_it(fast_app_env):
     at = open_app()
     [b for b in at.button if b.key and b.key.startswith("pqa_ex_")][0].click().run()
     assert len(at.chat_message) == 2
     assert "依据 Source" in markdown_text(at)
 
 
-def test_empty_and_overlong_questions_get_a_clear_message(app_env):
+def test_empty_and_overlong_questions_get_a_clear_message(fast_app_env):
     at = ask(open_app(), "   ")
     assert any("请输入问题" in e.body for e in at.error)
     at = ask(at, "试点" * 300)
     assert any("问题过长" in e.body for e in at.error)
 
 
-def test_user_text_is_shown_literally_never_as_html(app_env):
+def test_user_text_is_shown_literally_never_as_html(fast_app_env):
     question = "<img src=x onerror=alert(1)> **试点**什么时候印发方案？"
     at = ask(open_app(), question)
     assert question in [t.value for t in at.text]
@@ -66,7 +66,7 @@ def test_user_text_is_shown_literally_never_as_html(app_env):
         assert "<img" not in m.value and "onerror" not in m.value
 
 
-def test_feedback_is_stored_with_comment(app_env):
+def test_feedback_is_stored_with_comment(fast_app_env):
     at = ask(open_app(), "试点城市的实施方案要在什么时候之前印发？")
     at.feedback[0].set_value(1).run()
     assert not at.exception
@@ -74,17 +74,17 @@ def test_feedback_is_stored_with_comment(app_env):
     at.text_input(key="pqa_fbc_0").input("回答准确")
     at.button[[b.label for b in at.button].index("提交意见 Send comment")].click().run()
     assert not at.exception
-    rows = FeedbackStore.for_data_dir(app_env.data_dir).rows()
+    rows = FeedbackStore.for_data_dir(fast_app_env.data_dir).rows()
     mine = [r for r in rows if r["question"] == "试点城市的实施方案要在什么时候之前印发？"]
     assert mine and mine[0]["rating"] == 1 and mine[0]["comment"] == "回答准确"
 
 
-def test_without_the_model_it_answers_lexically_and_says_so(fresh_settings, monkeypatch):
+def test_without_the_model_it_answers_lexically_and_says_so(fresh_fast_settings, monkeypatch):
     # A model that cannot load: the engine falls back to keyword search in its own folders.
-    monkeypatch.setenv("POLICY_QA_EMBED_MODEL", str(fresh_settings.data_dir / "no-such-model"))
-    monkeypatch.setenv("POLICY_QA_CORPUS_DIR", str(fresh_settings.corpus_dir))
-    monkeypatch.setenv("POLICY_QA_DATA_DIR", str(fresh_settings.data_dir))
-    monkeypatch.setenv("POLICY_QA_INDEX_DIR", str(fresh_settings.index_dir))
+    monkeypatch.setenv("POLICY_QA_EMBED_MODEL", str(fresh_fast_settings.data_dir / "no-such-model"))
+    monkeypatch.setenv("POLICY_QA_CORPUS_DIR", str(fresh_fast_settings.corpus_dir))
+    monkeypatch.setenv("POLICY_QA_DATA_DIR", str(fresh_fast_settings.data_dir))
+    monkeypatch.setenv("POLICY_QA_INDEX_DIR", str(fresh_fast_settings.index_dir))
     at = open_app()
     sidebar = "\n".join(m.value for m in at.sidebar.markdown)
     assert "Lexical only" in sidebar

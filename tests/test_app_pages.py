@@ -1,8 +1,8 @@
-"""Overview, Timeline, Self-check and Documents pages through AppTest, with the real engine."""
+"""Overview, Timeline, Self-check and Documents pages through AppTest, with the engine over the hashing test embedder."""
 
 from __future__ import annotations
 
-from tests._app import app_env, markdown_text, open_app  # noqa: F401
+from tests._app import fast_app_env, markdown_text, open_app  # noqa: F401
 
 OVERVIEW = "ui/pages/overview.py"
 TIMELINE = "ui/pages/timeline.py"
@@ -10,7 +10,7 @@ SELFCHECK = "ui/pages/selfcheck.py"
 DOCUMENTS = "ui/pages/documents.py"
 
 
-def test_overview_cites_every_statement_and_labels_commentary(app_env):
+def test_overview_cites_every_statement_and_labels_commentary(fast_app_env):
     at = open_app(OVERVIEW)
     text = markdown_text(at)
     assert "试点周期为2025至2027年" in text
@@ -27,7 +27,7 @@ def test_overview_cites_every_statement_and_labels_commentary(app_env):
     assert len(at.page_link) >= 30  # one source link per statement
 
 
-def test_timeline_renders_every_step_with_status_and_source(app_env):
+def test_timeline_renders_every_step_with_status_and_source(fast_app_env):
     at = open_app(TIMELINE)
     text = markdown_text(at)
     for date in ("2025-07-18", "2025-09-30", "2026-01-01 — 2027-12-31", "2027-12-31"):
@@ -39,7 +39,7 @@ def test_timeline_renders_every_step_with_status_and_source(app_env):
     assert any(b.label.startswith("下载日历") for b in at.get("download_button"))
 
 
-def test_selfcheck_lists_measures_with_citations_for_a_role(app_env):
+def test_selfcheck_lists_measures_with_citations_for_a_role(fast_app_env):
     at = open_app(SELFCHECK)
     assert any("请先选择身份" in i.body for i in at.info)
     at.radio(key="sc_role").set_value("manufacturer").run()
@@ -55,7 +55,7 @@ def test_selfcheck_lists_measures_with_citations_for_a_role(app_env):
     assert "仅在试点城市实施，而你所在城市不是试点城市" in text
 
 
-def test_selfcheck_city_staff_see_obligations_and_deadlines(app_env):
+def test_selfcheck_city_staff_see_obligations_and_deadlines(fast_app_env):
     at = open_app(SELFCHECK)
     at.radio(key="sc_role").set_value("city").run()
     at.radio(key="sc_pilot").set_value("yes").run()
@@ -64,7 +64,7 @@ def test_selfcheck_city_staff_see_obligations_and_deadlines(app_env):
     assert "省级人力资源社会保障部门" in text
 
 
-def test_deep_link_opens_and_highlights_the_clause(app_env):
+def test_deep_link_opens_and_highlights_the_clause(fast_app_env):
     at = open_app(DOCUMENTS, query={"chunk": "notice:4.2"})
     text = markdown_text(at)
     assert "已定位条款 Opened clause" in text
@@ -72,7 +72,7 @@ def test_deep_link_opens_and_highlights_the_clause(app_env):
     assert '<mark class="pqa-mark">（二）制定实施方案' in text
 
 
-def test_documents_search_and_unknown_clause(app_env):
+def test_documents_search_and_unknown_clause(fast_app_env):
     at = open_app(DOCUMENTS, query={"chunk": "no-such-clause"})
     assert any("未找到条款" in w.body for w in at.warning)
     at.text_input(key="doc_q").input("包容审慎").run()

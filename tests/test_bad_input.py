@@ -25,9 +25,9 @@ from tests._files import chinese_pdf_reportlab, encrypted_pdf, scanned_pdf, copy
         ("😀🎉🔥👍", "no words"),
     ],
 )
-def test_unsearchable_questions_get_a_clear_message(engine, question, says):
+def test_unsearchable_questions_get_a_clear_message(fast_engine, question, says):
     with pytest.raises(QuestionError) as info:
-        engine.ask(question)
+        fast_engine.ask(question)
     assert says in str(info.value)
 
 
@@ -43,7 +43,8 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("question", HOSTILE)
-def test_hostile_questions_are_just_text(engine, question):
+def test_hostile_questions_are_just_text(fast_engine, question):
+    engine = fast_engine
     before = IndexStore(engine.settings.index_dir).read_manifest()
     a = engine.ask(question)
     corpus = "".join(match_key(d.text) for d in engine.index.documents)
@@ -56,8 +57,9 @@ def test_hostile_questions_are_just_text(engine, question):
     assert IndexStore(engine.settings.index_dir).read_manifest() == before
 
 
-def test_bad_files_leave_corpus_and_index_unchanged(fresh_settings, engine, tmp_path, monkeypatch):
-    copy_index(engine.settings, fresh_settings)
+def test_bad_files_leave_corpus_and_index_unchanged(fresh_fast_settings, fast_engine, tmp_path, monkeypatch):
+    fresh_settings = fresh_fast_settings
+    copy_index(fast_engine.settings, fresh_settings)
     library = Library(Engine.open(fresh_settings))
     store = IndexStore(fresh_settings.index_dir)
     manifest, live = store.read_manifest(), store.current_dir()
@@ -91,13 +93,14 @@ def test_bad_files_leave_corpus_and_index_unchanged(fresh_settings, engine, tmp_
     assert store.current_dir() == live and store.read_manifest() == manifest
 
 
-def test_document_html_and_markdown_are_shown_as_text(fresh_settings, engine, monkeypatch):
+def test_document_html_and_markdown_are_shown_as_text(fresh_fast_settings, fast_engine, monkeypatch):
     """An added document full of HTML/Markdown is cited by the ask page as literal text."""
     from streamlit.testing.v1 import AppTest
 
     from retrieval.engine import REPO_ROOT
 
-    copy_index(engine.settings, fresh_settings)
+    fresh_settings = fresh_fast_settings
+    copy_index(fast_engine.settings, fresh_settings)
     library = Library(Engine.open(fresh_settings))
     body = (
         "一、入园须知\n某区人力资源服务产业园入园须知：<script>alert('x')</script>报名见"
@@ -106,6 +109,7 @@ def test_document_html_and_markdown_are_shown_as_text(fresh_settings, engine, mo
     library.add(body.encode(), "须知.md", title="<img src=x onerror=alert(1)>入园须知")
     for name, path in (("CORPUS", fresh_settings.corpus_dir), ("DATA", fresh_settings.data_dir), ("INDEX", fresh_settings.index_dir)):
         monkeypatch.setenv(f"POLICY_QA_{name}_DIR", str(path))
+    monkeypatch.setenv("POLICY_QA_EMBED_MODEL", fresh_settings.model)
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=180).run()
     at.chat_input[0].set_value("某区人力资源服务产业园哪天集中受理入园申请？").run()
     assert not at.exception, [e.value for e in at.exception]

@@ -40,10 +40,13 @@ CHROME_FLAGS = [
 WIDTH = 1440
 
 # On a developer machine without the browser the test is skipped; in CI (.ci/run installs it) it must run.
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()) and not os.environ.get("CI"),
-    reason="Debian chromium/chromedriver not installed (apt-get install chromium chromium-driver)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()) and not os.environ.get("CI"),
+        reason="Debian chromium/chromedriver not installed (apt-get install chromium chromium-driver)",
+    ),
+]
 
 
 def _free_port() -> int:

@@ -15,13 +15,14 @@ from .conftest import DEV_SET
 
 
 @pytest.fixture(scope="module")
-def env(engine, engine_settings):
-    # `engine` has already built the index in these folders, so the CLI only loads it.
+def env(fast_engine, fast_settings):
+    # `fast_engine` has already built the index in these folders, so the CLI only loads it.
     return {
         **os.environ,
-        "POLICY_QA_CORPUS_DIR": str(engine_settings.corpus_dir),
-        "POLICY_QA_INDEX_DIR": str(engine_settings.index_dir),
-        "POLICY_QA_DATA_DIR": str(engine_settings.data_dir),
+        "POLICY_QA_EMBED_MODEL": fast_settings.model,
+        "POLICY_QA_CORPUS_DIR": str(fast_settings.corpus_dir),
+        "POLICY_QA_INDEX_DIR": str(fast_settings.index_dir),
+        "POLICY_QA_DATA_DIR": str(fast_settings.data_dir),
     }
 
 

@@ -22,9 +22,9 @@ QUESTIONS = [
 ]
 
 
-def test_twenty_readers_during_an_add_get_complete_consistent_answers(fresh_settings, engine):
-    copy_index(engine.settings, fresh_settings)
-    shared = Engine.open(fresh_settings)
+def test_twenty_readers_during_an_add_get_complete_consistent_answers(fresh_fast_settings, fast_engine):
+    copy_index(fast_engine.settings, fresh_fast_settings)
+    shared = Engine.open(fresh_fast_settings)
     old_chunks = {c.chunk_id: c for c in shared.index.chunks}
     library = Library(shared)
     errors: list[BaseException] = []
@@ -81,14 +81,16 @@ def test_twenty_readers_during_an_add_get_complete_consistent_answers(fresh_sett
     assert len(answers) >= 20 * len(QUESTIONS) and saw_new
 
 
-def test_cli_and_app_writers_are_serialised(fresh_settings, engine, tmp_path):
+def test_cli_and_app_writers_are_serialised(fresh_fast_settings, fast_engine, tmp_path):
     """An add from the CLI (another process) and one from the app at the same time: both land."""
-    copy_index(engine.settings, fresh_settings)
+    fresh_settings = fresh_fast_settings
+    copy_index(fast_engine.settings, fresh_settings)
     app = Library(Engine.open(fresh_settings))
     upload = tmp_path / "another.md"
     upload.write_text("# 一、零工市场\n\n某县将在2025年12月前建成县级零工市场一个，提供岗位发布和技能培训服务。\n", encoding="utf-8")
     env = {
         **os.environ,
+        "POLICY_QA_EMBED_MODEL": fresh_settings.model,
         "POLICY_QA_CORPUS_DIR": str(fresh_settings.corpus_dir),
         "POLICY_QA_DATA_DIR": str(fresh_settings.data_dir),
         "POLICY_QA_INDEX_DIR": str(fresh_settings.index_dir),

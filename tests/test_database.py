@@ -50,6 +50,7 @@ def pg_url():
     admin.dispose()
 
 
+@pytest.mark.database
 def test_server_is_postgresql(pg_url):
     store = FeedbackStore(pg_url)
     try:
@@ -61,6 +62,7 @@ def test_server_is_postgresql(pg_url):
         store.close()
 
 
+@pytest.mark.database
 def test_feedback_round_trip(pg_url):
     store = FeedbackStore(pg_url)
     try:
@@ -85,6 +87,7 @@ def test_feedback_round_trip(pg_url):
         store.close()
 
 
+@pytest.mark.database
 def test_audit_log_round_trip(pg_url):
     log = AuditLog.for_url(pg_url)
     try:
@@ -100,6 +103,7 @@ def test_audit_log_round_trip(pg_url):
         log.close()
 
 
+@pytest.mark.database
 def test_replicas_share_one_log(pg_url):
     """Two processes' worth of engines (two pools) write concurrently; nothing is lost."""
     a, b = AuditLog.for_url(pg_url), AuditLog.for_url(pg_url)

@@ -29,8 +29,8 @@ CHILD = textwrap.dedent(
     from retrieval.engine import Engine, Settings
     from retrieval.library import Library
 
-    corpus, data, index, marker, point, upload = sys.argv[1:7]
-    settings = Settings(corpus_dir=Path(corpus), data_dir=Path(data), index_dir=Path(index))
+    corpus, data, index, marker, point, upload, model = sys.argv[1:8]
+    settings = Settings(corpus_dir=Path(corpus), data_dir=Path(data), index_dir=Path(index), model=model)
     engine = Engine.open(settings)
 
     def trap():
@@ -66,7 +66,7 @@ def _run_and_kill(settings, point: str, tmp_path: Path) -> None:
     upload = tmp_path / "upload.txt"
     upload.write_bytes(GBK_TEXT.encode("gbk"))
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(settings.corpus_dir), str(settings.data_dir), str(settings.index_dir), str(marker), point, str(upload)],
+        [sys.executable, "-c", CHILD, str(settings.corpus_dir), str(settings.data_dir), str(settings.index_dir), str(marker), point, str(upload), settings.model],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -85,8 +85,9 @@ def _run_and_kill(settings, point: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("point", ["build", "save", "corpus"])
-def test_sigkill_mid_add_leaves_previous_index_and_consistent_corpus(fresh_settings, engine, tmp_path, point):
-    copy_index(engine.settings, fresh_settings)
+def test_sigkill_mid_add_leaves_previous_index_and_consistent_corpus(fresh_fast_settings, fast_engine, tmp_path, point):
+    fresh_settings = fresh_fast_settings
+    copy_index(fast_engine.settings, fresh_settings)
     store = IndexStore(fresh_settings.index_dir)
     before = store.read_manifest()
     live = store.current_dir()
@@ -135,9 +136,9 @@ def _damage(folder: Path, how: str) -> None:
     "how",
     ["truncated chunks", "garbage manifest", "truncated vectors", "missing bm25", "dangling CURRENT", "documents changed count"],
 )
-def test_damaged_index_files_are_detected(fresh_settings, engine, how):
-    copy_index(engine.settings, fresh_settings)
-    store = IndexStore(fresh_settings.index_dir)
+def test_damaged_index_files_are_detected(fresh_fast_settings, fast_engine, how):
+    copy_index(fast_engine.settings, fresh_fast_settings)
+    store = IndexStore(fresh_fast_settings.index_dir)
     _damage(store.current_dir(), how)
     with pytest.raises(IndexUnavailable):
         store.load()

@@ -19,33 +19,33 @@ def knowledge() -> kn.Knowledge:
     return kn.load()
 
 
-def test_every_quote_is_verbatim_in_its_chunk(engine, knowledge):
-    assert kn.problems(knowledge, chunk_texts(engine)) == []
+def test_every_quote_is_verbatim_in_its_chunk(fast_engine, knowledge):
+    assert kn.problems(knowledge, chunk_texts(fast_engine)) == []
     assert len(knowledge.citations()) >= 60
 
 
-def test_every_quote_is_in_its_document_text(engine, knowledge):
+def test_every_quote_is_in_its_document_text(fast_engine, knowledge):
     for where, chunk_id, quote in knowledge.citations():
-        ref = clause(engine, chunk_id)
-        assert quote in engine.index.document(ref.doc_id).text, where
+        ref = clause(fast_engine, chunk_id)
+        assert quote in fast_engine.index.document(ref.doc_id).text, where
 
 
-def test_a_drifted_quote_is_reported(engine, knowledge):
+def test_a_drifted_quote_is_reported(fast_engine, knowledge):
     broken = kn.parse(
         {"timeline": [{"id": "x", "kind": "deadline", "title": "t", "date": "2025-07-18",
                        "chunk": "notice:4.1", "quote": "2025年7月19日前"}]}
     )
-    assert any("quote not in notice:4.1" in p for p in kn.problems(broken, chunk_texts(engine)))
+    assert any("quote not in notice:4.1" in p for p in kn.problems(broken, chunk_texts(fast_engine)))
     missing = kn.parse({"timeline": [{"id": "y", "title": "t", "date": "2025-01-01", "chunk": "nope", "quote": "q"}]})
-    assert any("no chunk" in p for p in kn.problems(missing, chunk_texts(engine)))
+    assert any("no chunk" in p for p in kn.problems(missing, chunk_texts(fast_engine)))
 
 
-def test_commentary_only_facts_are_sourced_to_commentary(engine, knowledge):
+def test_commentary_only_facts_are_sourced_to_commentary(fast_engine, knowledge):
     implement = next(s for s in knowledge.timeline if s.id == "implement")
-    assert clause(engine, implement.chunk).authority == COMMENTARY
+    assert clause(fast_engine, implement.chunk).authority == COMMENTARY
     for step in knowledge.timeline:
         if step.id in ("recommend", "plan", "summary", "period"):
-            assert clause(engine, step.chunk).authority == OFFICIAL_NOTICE
+            assert clause(fast_engine, step.chunk).authority == OFFICIAL_NOTICE
 
 
 def test_timeline_status_relative_to_today(knowledge):
@@ -83,9 +83,9 @@ def test_eligibility_rules(knowledge):
     assert "city_park_priority" in {o.item.id for o in evaluate(knowledge, Profile("city", "no")).not_applicable}
 
 
-def test_report_markdown_and_pdf(engine, knowledge):
+def test_report_markdown_and_pdf(fast_engine, knowledge):
     result = evaluate(knowledge, Profile("hr_agency", "unsure", park=True))
-    lines = report_lines(knowledge, result, lambda c: clause(engine, c), dt.date(2026, 11, 25))
+    lines = report_lines(knowledge, result, lambda c: clause(fast_engine, c), dt.date(2026, 11, 25))
     md = to_markdown(lines)
     assert md.startswith("# 适用性自查报告") and "组建招聘用工联合体" in md and "出处：通知原文" in md
     pdf = to_pdf(lines)

@@ -18,9 +18,9 @@ from tests._files import GBK_TEXT, chinese_pdf, copy_index
 
 
 @pytest.fixture
-def library(fresh_settings, engine) -> Library:
-    copy_index(engine.settings, fresh_settings)
-    return Library(Engine.open(fresh_settings))
+def library(fresh_fast_settings, fast_engine) -> Library:
+    copy_index(fast_engine.settings, fresh_fast_settings)
+    return Library(Engine.open(fresh_fast_settings))
 
 
 def test_add_pdf_answers_with_page_and_label_then_remove(library, tmp_path):
@@ -72,10 +72,12 @@ def test_duplicates_and_refusals_change_nothing(library):
     assert len(load_documents(library.settings)) == 4
 
 
-def test_cli_add_list_remove(fresh_settings, engine, tmp_path):
-    copy_index(engine.settings, fresh_settings)
+def test_cli_add_list_remove(fresh_fast_settings, fast_engine, tmp_path):
+    fresh_settings = fresh_fast_settings
+    copy_index(fast_engine.settings, fresh_settings)
     env = {
         **os.environ,
+        "POLICY_QA_EMBED_MODEL": fresh_settings.model,
         "POLICY_QA_CORPUS_DIR": str(fresh_settings.corpus_dir),
         "POLICY_QA_DATA_DIR": str(fresh_settings.data_dir),
         "POLICY_QA_INDEX_DIR": str(fresh_settings.index_dir),

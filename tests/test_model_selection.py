@@ -19,8 +19,8 @@ from retrieval.embedders import EmbedderUnavailable, SentenceTransformerEmbedder
 from retrieval.index_store import IndexStore
 
 
-def test_missing_model_falls_back_to_lexical_search(fresh_settings):
-    settings = Settings(**{**fresh_settings.__dict__, "model": str(fresh_settings.data_dir / "no-such-model")})
+def test_missing_model_falls_back_to_lexical_search(fresh_fast_settings):
+    settings = Settings(**{**fresh_fast_settings.__dict__, "model": str(fresh_fast_settings.data_dir / "no-such-model")})
     messages: list[str] = []
     engine = Engine.open(settings, say=messages.append)
     assert not engine.dense
@@ -41,12 +41,12 @@ def _cli(*args, env_extra: dict[str, str], cwd=REPO_ROOT):
     )
 
 
-def test_cli_reports_a_model_that_cannot_load(tmp_path, fresh_settings):
+def test_cli_reports_a_model_that_cannot_load(tmp_path, fresh_fast_settings):
     env = {
         "POLICY_QA_EMBED_MODEL": str(tmp_path / "missing-model"),
-        "POLICY_QA_CORPUS_DIR": str(fresh_settings.corpus_dir),
-        "POLICY_QA_INDEX_DIR": str(fresh_settings.index_dir),
-        "POLICY_QA_DATA_DIR": str(fresh_settings.data_dir),
+        "POLICY_QA_CORPUS_DIR": str(fresh_fast_settings.corpus_dir),
+        "POLICY_QA_INDEX_DIR": str(fresh_fast_settings.index_dir),
+        "POLICY_QA_DATA_DIR": str(fresh_fast_settings.data_dir),
     }
     r = _cli("ask", "试点周期是几年？", "--json", env_extra=env)
     assert r.returncode != 0
