@@ -1,4 +1,4 @@
-"""Command line: python -m retrieval {import-seed,build,ask,eval}."""
+"""Command line: python -m retrieval {import-seed,build,ask,eval,add,remove,list,serve}."""
 
 from __future__ import annotations
 
@@ -101,11 +101,15 @@ def cmd_ask(args) -> int:
         questions.insert(0, args.question)
     if not questions:
         raise SystemExit("error: give a question, or --batch FILE with one question per line")
+    from .followup import complete
+
     engine = _open_engine(args)
     status = 0
     for q in questions:
+        # A follow-up ("那高校呢？") is completed from the earlier questions given with --after.
+        completion = complete(q, args.after or [])
         try:
-            a = engine.ask(q, top_k=args.top_k)
+            a = engine.ask(completion.question, top_k=args.top_k)
         except QuestionError as exc:
             status = 2
             if args.json:
@@ -113,7 +117,17 @@ def cmd_ask(args) -> int:
             else:
                 print(f"问 {q}\n错误 {exc}")
             continue
-        print(json.dumps(a.to_json(), ensure_ascii=False) if args.json else format_answer(a) + "\n")
+        if args.json:
+            data = a.to_json()
+            if completion.rewritten:
+                data["question"] = completion.original
+                data["understood_as"] = completion.question
+            print(json.dumps(data, ensure_ascii=False))
+        elif completion.rewritten:
+            print(f"问 {completion.original}\n理解为 Understood as: {completion.question}\n"
+                  + format_answer(a).split("\n", 1)[1] + "\n")
+        else:
+            print(format_answer(a) + "\n")
     return status
 
 
@@ -210,6 +224,25 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from .api import create_app
+
+    forwarded = args.forwarded_allow_ips
+    uvicorn.run(
+        create_app(Settings.from_env(index_dir=args.index_dir)),
+        host=args.host,
+        port=args.port,
+        # Client addresses (for rate limiting) come from X-Forwarded-For only behind a named proxy.
+        proxy_headers=bool(forwarded),
+        forwarded_allow_ips=forwarded or None,
+        server_header=False,
+        log_level=args.log_level,
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retrieval", description="政策问答 Policy Q&A retrieval engine")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -233,6 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="one JSON object per question")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--batch", help="file with one question per line ('-' for stdin)")
+    p.add_argument(
+        "--after", action="append", metavar="QUESTION",
+        help="an earlier question of the conversation (repeat, oldest first): completes a follow-up like 那高校呢？",
+    )
     engine_opts(p)
     p.set_defaults(func=cmd_ask)
 
@@ -264,6 +301,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     engine_opts(p)
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("serve", help="HTTP API (FastAPI + uvicorn) over the same engine and index")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--forwarded-allow-ips", default="", help="proxy addresses trusted for X-Forwarded-For")
+    p.add_argument("--log-level", default="info")
+    p.add_argument("--index-dir", default=None, help="index folder (default: index/ or $POLICY_QA_INDEX_DIR)")
+    p.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
     if getattr(args, "top_k", 1) < 1:
