@@ -251,7 +251,21 @@ def _pieces(span: str) -> list[tuple[int, int]]:
     if len(out) > 1 and out[-1][1] - out[-1][0] < MIN_PIECE_CHARS:
         last = out.pop()
         out[-1] = (out[-1][0], last[1])
-    return out
+    return [part for piece in out for part in _hard_split(piece)]
+
+
+# A run of text with no sentence mark or line break (a table dump, a one-line file) would
+# otherwise stay one piece of any length; past this it is cut by length.
+HARD_MAX_PIECE_CHARS = 2 * MAX_UNIT_CHARS
+
+
+def _hard_split(piece: tuple[int, int]) -> list[tuple[int, int]]:
+    start, end = piece
+    if end - start <= HARD_MAX_PIECE_CHARS:
+        return [piece]
+    n = -(-(end - start) // TARGET_PIECE_CHARS)
+    size = -(-(end - start) // n)
+    return [(at, min(end, at + size)) for at in range(start, end, size)]
 
 
 def chunk_document(doc: Document) -> list[Chunk]:

@@ -135,7 +135,10 @@ class _State:
 
 
 def load_documents(settings: Settings) -> list[Document]:
-    docs = CorpusDir(settings.corpus_dir).load() + CorpusDir(settings.added_dir).load()
+    # An added document that cannot be indexed is quarantined here, so no start is stuck on it.
+    from .quarantine import screen_added
+
+    docs = CorpusDir(settings.corpus_dir).load() + screen_added(settings.added_dir, settings.data_dir)
     seen: set[str] = set()
     for d in docs:
         if d.doc_id in seen:

@@ -18,7 +18,9 @@ from .chunking import chunk_document
 from .documents import USER_ADDED, CorpusDir, Document
 from .engine import Engine, Settings, load_documents
 from .index_store import BuildProgress, IndexStore
-from .readers import DocumentRejected, normalize_text, read_document
+from .limits import max_chunks
+from .readers import DocumentRejected, normalize_text
+from .sandbox import read_document_isolated
 
 _WS_RE = re.compile(r"\s+")
 
@@ -92,15 +94,23 @@ def check_upload(
 
     Needs no model or index, so a bad file is refused before anything slow is loaded.
     """
-    doc = read_document(
+    # Parsed in a child process with memory and time limits: see retrieval/sandbox.py.
+    doc = read_document_isolated(
         data, filename, doc_id="pending", title=title, authority=authority, date=date, issuer=issuer, number=number
     )
     doc = replace(doc, doc_id=new_doc_id(doc))
     other = _duplicate_of(doc, load_documents(settings))
     if other is not None:
         raise _duplicate_error(doc, other)
-    if not chunk_document(doc):
+    chunks = chunk_document(doc)
+    if not chunks:
         raise DocumentRejected("empty", "文件中没有可检索的内容", "the file has nothing that can be searched")
+    if len(chunks) > max_chunks():
+        raise DocumentRejected(
+            "too_many_chunks",
+            f"文件切分后片段过多：{len(chunks)} 个，上限为 {max_chunks()} 个",
+            f"the file would make {len(chunks)} chunks; the limit is {max_chunks()}",
+        )
     return doc
 
 

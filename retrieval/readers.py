@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from . import limits
 from .documents import AUTHORITIES, USER_ADDED, Document
 
 ENV_MAX_MB = "POLICY_QA_MAX_UPLOAD_MB"
@@ -129,6 +130,14 @@ def normalize_text(text: str) -> str:
     return "\n".join(out).strip()
 
 
+def label_text(text: str) -> str:
+    """A one-line label (title, issuer, number): normalised, and without any invisible format
+    character — right-to-left overrides and isolates, zero-width joiners, soft hyphens — that
+    could make a title read differently from what it is."""
+    text = normalize_text(text).replace("\n", " ")
+    return "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+
+
 # ---- PDF line reflow -----------------------------------------------------------------
 
 _NUM = "一二三四五六七八九十百零〇两"
@@ -212,6 +221,7 @@ def _read_pdf(data: bytes) -> list[Page]:
                         "PDF 已加密，需要密码才能打开；请上传未加密的版本",
                         "the PDF is encrypted with a password; please upload an unencrypted copy",
                     )
+            _check_page_count(reader)
             raw_pages = [page.extract_text() or "" for page in reader.pages]
     except DocumentRejected:
         raise
@@ -235,6 +245,25 @@ def _read_pdf(data: bytes) -> list[Page]:
         )
     width = _column_width(page_lines)
     return [Page(i + 1, "\n".join(reflow(lines, width))) for i, lines in enumerate(page_lines)]
+
+
+def _check_page_count(reader) -> None:
+    """Refuse a PDF with more pages than an indexable document has, before reading any page.
+
+    The declared /Count is checked first (cheap); the real page list after, since /Count can lie.
+    """
+    limit = limits.max_pages()
+    try:
+        declared = int(reader.trailer["/Root"]["/Pages"].get("/Count", 0))
+    except Exception:
+        declared = 0
+    count = declared if declared > limit else len(reader.pages)
+    if count > limit:
+        raise DocumentRejected(
+            "too_many_pages",
+            f"PDF 页数过多：{count} 页，上限为 {limit} 页",
+            f"the PDF has {count} pages; the limit is {limit}",
+        )
 
 
 _GB_FAMILY = ("gb2312", "gbk", "gb18030", "hz")
@@ -293,6 +322,28 @@ def _strip_markdown_structure(text: str) -> str:
     return "\n".join(out)
 
 
+def _check_expanded_size(data: bytes) -> None:
+    """Refuse a .docx whose parts would expand past the limit, before any part is decompressed.
+
+    zipfile never returns more than a member's declared size (a lying header fails its CRC
+    check instead), so the declared sizes bound what python-docx can be made to read.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise DocumentRejected("corrupt_docx", "Word 文档已损坏，无法读取", f"the Word document is damaged: {exc}") from exc
+    limit = limits.max_expanded_bytes()
+    if expanded > limit:
+        raise DocumentRejected(
+            "too_large_expanded",
+            f"Word 文档解压后过大：{expanded / 1048576:.0f} MB，上限为 {limit / 1048576:.0f} MB",
+            f"the Word document expands to {expanded / 1048576:.0f} MB; the limit is {limit / 1048576:.0f} MB",
+        )
+
+
 def _read_docx(data: bytes) -> list[Page]:
     if not data.startswith(b"PK"):
         raise DocumentRejected("not_docx", "文件扩展名是 .docx，但内容不是 Word 文档", "the file is named .docx but is not a Word document")
@@ -302,6 +353,7 @@ def _read_docx(data: bytes) -> list[Page]:
         raise DocumentRejected(
             "unsupported", "本系统未安装 Word 读取组件，请另存为 PDF 或 TXT 后上传", "Word files need python-docx; save as PDF or TXT instead"
         ) from exc
+    _check_expanded_size(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:
@@ -313,9 +365,20 @@ def _read_docx(data: bytes) -> list[Page]:
     return [Page(1, "\n".join(lines))]
 
 
+def _content_suffix(data: bytes, suffix: str) -> str:
+    """The reader a file needs by its content: a PDF or Word file renamed .txt is still read as one."""
+    if suffix in (".txt", ".md"):
+        head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head.startswith(b"%PDF-"):
+            return ".pdf"
+        if head.startswith(b"PK\x03\x04"):
+            return ".docx"
+    return suffix
+
+
 def read_pages(data: bytes, filename: str) -> tuple[list[Page], bool]:
     """The file's text per page, and whether page numbers are meaningful (PDF)."""
-    suffix = PurePath(filename).suffix.lower()
+    suffix = _content_suffix(data, PurePath(filename).suffix.lower())
     if suffix == ".pdf":
         return _read_pdf(data), True
     if suffix in (".txt", ".md"):
@@ -352,6 +415,12 @@ def document_from_pages(
         texts.append(text)
         offset += len(text) + 2  # the blank line between pages
     text = "\n\n".join(texts)
+    if len(text) > limits.max_doc_chars():
+        raise DocumentRejected(
+            "too_long",
+            f"文件文字过多：{len(text):,} 个字符，上限为 {limits.max_doc_chars():,}",
+            f"the file has {len(text):,} characters; the limit is {limits.max_doc_chars():,}",
+        )
     if not re.search(r"\w", text):
         raise DocumentRejected("empty", "文件中没有文字内容", "the file contains no text")
     if authority not in AUTHORITIES:
@@ -400,7 +469,7 @@ def read_document(
     if date and not _DATE_RE.match(date):
         raise DocumentRejected("bad_date", f"日期格式应为 YYYY-MM-DD：{date!r}", f"the date must look like YYYY-MM-DD: {date!r}")
     pages, paged = read_pages(data, name)
-    clean_title = normalize_text(title or "").replace("\n", " ").strip() or default_title(name)
+    clean_title = label_text(title or "") or label_text(default_title(name)) or "未命名文档"
     return document_from_pages(
         pages,
         doc_id=doc_id,
@@ -408,8 +477,8 @@ def read_document(
         authority=authority,
         paged=paged,
         date=date,
-        issuer=normalize_text(issuer).replace("\n", " "),
-        number=normalize_text(number).replace("\n", " "),
+        issuer=label_text(issuer),
+        number=label_text(number),
         source=name,
     )
 
@@ -422,6 +491,7 @@ __all__ = [
     "check_filename",
     "decode_text",
     "document_from_pages",
+    "label_text",
     "max_upload_bytes",
     "normalize_text",
     "read_document",
