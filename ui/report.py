@@ -9,8 +9,7 @@ from .corpus_view import ClauseRef
 from .eligibility import Outcome, Result
 from .knowledge import Knowledge
 
-CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-CJK_FONT_INDEX = 2  # Simplified Chinese face inside the collection
+from .fonts import add_cjk_font
 SECTIONS = [("measure", "可享受的支持措施"), ("obligation", "需要履行的义务"), ("contact", "联系谁")]
 
 
@@ -75,7 +74,7 @@ def to_pdf(lines: list[tuple[str, str]]) -> bytes:
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("cjk", "", str(CJK_FONT), collection_font_number=CJK_FONT_INDEX)
+    add_cjk_font(pdf)
     pdf.add_page()
     styles = {"h1": (16, 9, 4), "h2": (13, 7, 3), "h3": (11, 6, 1), "p": (10, 5.5, 0), "quote": (9.5, 5.5, 1), "small": (8.5, 5, 1)}
     for style, text in lines:
