@@ -351,6 +351,39 @@ class Engine:
             self._state = self._make_state(index)
             return index
 
+    def refresh(self) -> bool:
+        """Switch to the live build on disk if another writer replaced it; True if it did.
+
+        Cheap when nothing changed (reads `CURRENT` and one small manifest), so replicas
+        can call it every few seconds. The new build is loaded into a new `_State` and
+        swapped in whole: a question in flight finishes on the old one, the next uses the
+        new one. A build this engine cannot serve (other model, format, chunker or
+        tokenizer) is left alone, and so is one removed mid-load; the next call retries.
+        """
+        store = IndexStore(self.settings.index_dir)
+        if store.read_manifest() in (None, self._state.index.manifest):
+            return False
+        with self._write_lock:
+            manifest = store.read_manifest()
+            if manifest is None or manifest == self._state.index.manifest:
+                return False  # this engine's own rebuild got there first
+            model_id = self.embedder.model_id if self.embedder is not None else None
+            # A build without vectors (a --lexical-only writer) is still servable, by BM25.
+            reason = manifest.mismatch(manifest.corpus_hash, model_id if manifest.model_id else None)
+            if reason is not None:
+                log.warning("not switching to the new index build: %s", reason)
+                return False
+            try:
+                index = store.load(want_dense=self.embedder is not None)
+            except IndexUnavailable as exc:
+                log.info("new index build not loadable yet: %s", exc)
+                return False
+            # The build carries its own documents (added ones included), so the answer
+            # text, citations and document list all move to it together.
+            self._state = self._make_state(index)
+            _seed_passage_cache(self.embedder, index)
+            return True
+
 
 def _seed_passage_cache(embedder, index: SearchIndex) -> None:
     """Give the passage cache an index's vectors, so the first add after a restart (or a

@@ -1,38 +1,29 @@
-"""The one Engine per server process, and the feedback store next to it."""
+"""The one Engine per server process, and the feedback store next to it.
+
+Both are process-wide objects, not `st.cache_resource` entries: any browser session can
+send Streamlit's "clear cache" message, and a cached engine would then be loaded again
+(seconds for the next visitor, hundreds of MB never freed). The engine changes only
+through the index-change mechanism (`retrieval.service`).
+"""
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import streamlit as st
 
 from retrieval.engine import Engine, Settings
+from retrieval.service import shared_service
 from store.feedback import FeedbackStore
 
 _STAGES = {"chunk": "切分条款 Chunking", "embed": "计算向量 Embedding", "save": "保存索引 Saving"}
 
 
-class _Slot:
-    """Holds the engine once opened; the lock makes concurrent first visitors wait for one load."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.engine: Engine | None = None
-
-
-@st.cache_resource(show_spinner=False)
-def _slot(settings: Settings) -> _Slot:
-    # Cached per server and per settings. The engine itself is opened outside the cached
-    # function, so the progress bar is drawn in the visitor's page, never replayed from a cache.
-    return _Slot()
-
-
 def get_engine() -> Engine:
     """The shared engine; the first visit shows a spinner, and a progress bar if the index is built."""
-    settings = Settings.from_env()
-    slot = _slot(settings)
-    if slot.engine is not None:
-        return slot.engine
+    service = shared_service(Settings.from_env())
+    if service.engine is not None:
+        return service.engine
     box = st.empty()
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -40,15 +31,14 @@ def get_engine() -> Engine:
         box.progress(min(1.0, done / total) if total else 1.0, text=f"{label} {done}/{total}")
 
     with st.spinner("正在加载模型和索引（首次启动可能需要一两分钟）… Loading the model and index…"):
-        with slot.lock:
-            if slot.engine is None:
-                slot.engine = Engine.open(settings, progress=progress)
+        engine = service.get(progress=progress)
     box.empty()
-    return slot.engine
+    return engine
 
 
-@st.cache_resource(show_spinner=False)
+@functools.cache
 def _open_feedback(data_dir: str) -> FeedbackStore:
+    # Process-wide for the same reason as the engine: one connection pool, not one per cache clear.
     return FeedbackStore.for_data_dir(data_dir)
 
 
