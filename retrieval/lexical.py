@@ -28,6 +28,29 @@ def tokenizer_version() -> str:
     return f"jieba-search-v1+{h.hexdigest()[:10]}"
 
 
+@lru_cache(maxsize=1)
+def _loaded_jieba():
+    """One jieba dictionary per process: loading it takes about a second and tens of MB,
+    and after loading it is only read, so every engine in the process can share it."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    path = resources.files("retrieval.resources").joinpath("userdict.txt")
+    with resources.as_file(path) as p:
+        tokenizer.load_userdict(str(p))
+    return tokenizer
+
+
+@lru_cache(maxsize=1)
+def _loaded_pos_tagger():
+    """The part-of-speech tagger over that dictionary (it reads the word tags, another half second)."""
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(_loaded_jieba())
+
+
 class ChineseTokenizer:
     """jieba in search mode, with the policy terms as a user dictionary and stopwords removed.
 
@@ -36,14 +59,7 @@ class ChineseTokenizer:
     """
 
     def __init__(self) -> None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
-        path = resources.files("retrieval.resources").joinpath("userdict.txt")
-        with resources.as_file(path) as p:
-            self._jieba.load_userdict(str(p))
+        self._jieba = _loaded_jieba()
         self.stopwords = frozenset(_resource("stopwords.txt").split())
         self._pos = None
         # Answer extraction re-reads the same clauses' sentences query after query.
@@ -67,10 +83,8 @@ class ChineseTokenizer:
 
         Precise mode keeps compounds whole, so 个人所得税 is one word, not 个人 + 所得.
         """
-        import jieba.posseg
-
         if self._pos is None:
-            self._pos = jieba.posseg.POSTokenizer(self._jieba)
+            self._pos = _loaded_pos_tagger()
         return [
             (p.word, p.flag)
             for p in self._pos.lcut(text.lower())
