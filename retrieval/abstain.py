@@ -1,47 +1,176 @@
-"""Deciding when the documents do not answer a question.
+"""Deciding when the documents do not answer a question — from what was retrieved, not from the question alone.
 
-Two signals, both cheap: how much of the question's meaning-bearing wording the corpus
-contains (`coverage`: jieba's precise cut with parts of speech, nouns weighted up, against
-the corpus; for English, the share of content words the policy glossary knows) and how
-close the best clause is in meaning (`dense_top`, cosine similarity). An off-topic
-question names a topic the policy never names (工伤, 公积金, 最低工资 …); a colloquial
-on-topic question may use unknown verbs, but its nouns are the policy's. The thresholds
-were calibrated on the dev set and the project's own calibration set
-(eval/calibration.jsonl); README explains how.
+Signals, all cheap:
+- **vocabulary**: the share of the question's meaning-bearing words (jieba's precise cut
+  with parts of speech, nouns weighted up) that the corpus uses, directly or through the
+  lexicons of retrieval/terms.py (词林 synonyms; CC-CEDICT for English). The words it does
+  not use are kept: they are what the documents do not speak about (租金, 营业执照 …).
+- **asked detail**: a question that asks for an amount of money, a rate or a size is
+  answerable only if a retrieved clause states one (retrieval/asked.py).
+- **similarity**: the best clause's dense score takes part when the vocabulary signal is
+  in a grey band, in both languages.
+The thresholds are read off the tuning sets (eval/tune.jsonl, eval/calibration.jsonl and
+the shared dev set); README gives them beside the frozen held-out figures.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
+from .asked import ASKED_LABEL_EN, ASKED_LABEL_ZH, Asked, asked, states
+from .index_store import SearchIndex
+from .lexical import ChineseTokenizer
 from .search import SearchResult
+from .terms import TermBridge
+from .text import has_cjk
+
+NOUN_WEIGHT = 3.0
+# Parts of speech that name a topic (jieba's tags): nouns, names, idioms, abbreviations, verbal nouns.
+_TOPIC_POS = ("n", "l", "j", "i", "vn", "nz", "ns", "nt", "nr")
+_NAME_POS = ("ns", "nr", "nt", "nrt")
+# "我们是苏州的企业…": a question about the asker's own place is still a question about the policy.
+_SELF = re.compile(r"我们|我司|我市|我省|本市|本省|咱|我是|我在")
+# Citations read for the asked detail.
+DETAIL_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """How much of the question the corpus speaks about, and the words it does not."""
+
+    coverage: float
+    known: tuple[str, ...]
+    unknown: tuple[str, ...]  # topic words the corpus never uses, most weighty first
+    # Places, people and organisations the corpus never names (苏州, 深圳 …): asking about one
+    # asks for local detail the documents cannot hold.
+    unknown_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Decision:
     answerable: bool
-    reason: str
+    reason: str  # machine-readable: "answerable", "no-match", "off-topic", "detail-missing"
+    explanation_zh: str = ""
+    explanation_en: str = ""
+    signals: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class AbstentionPolicy:
-    # At or above this coverage the question is on the policy's topic.
+    # At or above this vocabulary coverage the question is on the documents' topic.
     min_coverage: float = 0.5
-    # Between these two, a Chinese question must also be close in meaning to a clause.
-    grey_coverage: float = 0.4
+    # Between grey_coverage and min_coverage, the best clause must also be close in meaning.
+    grey_coverage: float = 0.3
     grey_min_dense: float = 0.88
+    # English: the share of content words the lexicons carry into the corpus's terms.
+    min_coverage_en: float = 0.6
+    grey_coverage_en: float = 0.4
+    grey_min_dense_en: float = 0.865
+
+
+class Abstainer:
+    """Owns every abstention signal for one index."""
+
+    def __init__(self, index: SearchIndex, tokenizer: ChineseTokenizer, bridge: TermBridge, policy: AbstentionPolicy | None = None) -> None:
+        self.index = index
+        self.tokenizer = tokenizer
+        self.bridge = bridge
+        self.policy = policy or AbstentionPolicy()
+        self._vocab = index.lexical.vocabulary
+
+    def vocabulary(self, result: SearchResult) -> Vocabulary:
+        query = result.query
+        if query.english:
+            return self._english_vocabulary(result)
+        words = self.tokenizer.content_words(query.normalized)
+        if not words:
+            return Vocabulary(0.0, (), ())
+        text: str | None = None
+        total = known_w = 0.0
+        known, unknown, names = [], [], []
+        for word, pos in words:
+            topic = pos.startswith(_TOPIC_POS) and pos not in ("v", "vd")
+            weight = len(word) * (NOUN_WEIGHT if topic else 1.0)
+            total += weight
+            hit = word in self._vocab or bool(self.bridge.chinese(word))
+            if not hit and has_cjk(word):
+                # A term the tokenizer never emitted whole: look in the clauses the retrievers proposed
+                # (at 100k chunks a scan of the whole corpus costs ~15 ms a word).
+                if text is None:
+                    chunks = self.index.chunks
+                    text = "\n".join(chunks[r].search_text.lower() for r in result.candidate_rows)
+                hit = word in text
+            if hit:
+                known_w += weight
+                if topic:
+                    known.append(word)
+            elif topic:
+                unknown.append(word)
+                # A compound of known names (东中西部 → 西部) is not a new place.
+                if pos in _NAME_POS and not any(t in self._vocab for t in self.tokenizer.tokenize(word) if len(t) > 1):
+                    names.append(word)
+        return Vocabulary(
+            known_w / total, tuple(known), tuple(sorted(unknown, key=len, reverse=True)), tuple(names)
+        )
+
+    def _english_vocabulary(self, result: SearchResult) -> Vocabulary:
+        terms = result.query.english_terms
+        if not terms:
+            return Vocabulary(0.0, (), ())
+        total = sum(len(p) for p, _ in terms)
+        carried = [(p, t) for p, t in terms if t]
+        return Vocabulary(
+            sum(len(p) for p, _ in carried) / total,
+            tuple(p for p, _ in carried),
+            tuple(p for p, t in terms if not t),
+        )
 
     def decide(self, result: SearchResult) -> Decision:
+        p = self.policy
         if not result.hits or result.hits[0].score <= 0:
-            return Decision(False, "no clause matched")
-        cov = result.coverage
-        if cov >= self.min_coverage:
-            return Decision(True, f"coverage={cov:.2f}")
-        if (
-            cov >= self.grey_coverage
-            and result.dense_used
-            and not result.query.english
-            and result.dense_top >= self.grey_min_dense
-        ):
-            return Decision(True, f"coverage={cov:.2f}, similarity={result.dense_top:.3f}")
-        return Decision(False, f"coverage={cov:.2f}, similarity={result.dense_top:.3f}")
+            return Decision(False, "no-match", "没有找到相关条款。", "No clause matched.")
+        vocab = self.vocabulary(result)
+        english = result.query.english
+        kind = asked(result.query.normalized)
+        signals = {
+            "coverage": round(vocab.coverage, 3),
+            "similarity": round(result.dense_top, 3),
+            "asked": kind.value,
+            "unknown": list(vocab.unknown),
+        }
+        topic_zh = "、".join(vocab.known[:2]) or "相关内容"
+        topic_en = ", ".join(vocab.known[:2]) or "the topic"
+        if kind is Asked.MONEY and not any(states(kind, h.chunk.text) for h in result.hits[:DETAIL_DEPTH]):
+            return Decision(
+                False,
+                "detail-missing",
+                f"文件提到了{topic_zh}，但没有说明{ASKED_LABEL_ZH[kind]}。",
+                f"The documents mention {topic_en} but do not state {ASKED_LABEL_EN[kind]}.",
+                signals,
+            )
+        if vocab.unknown_names and not _SELF.search(result.query.normalized):
+            names = "、".join(vocab.unknown_names)
+            return Decision(
+                False,
+                "detail-missing",
+                f"文件没有提到{names}，也没有列出具体地方的情况。",
+                f"The documents do not mention {names} or any specific locality.",
+                signals,
+            )
+        lo, hi, dense_min = (
+            (p.grey_coverage_en, p.min_coverage_en, p.grey_min_dense_en)
+            if english
+            else (p.grey_coverage, p.min_coverage, p.grey_min_dense)
+        )
+        cov = vocab.coverage
+        if cov >= hi or (cov >= lo and result.dense_used and result.dense_top >= dense_min):
+            return Decision(True, "answerable", signals=signals)
+        missing = "、".join(vocab.unknown[:2])
+        if vocab.known and missing:
+            zh = f"文件提到了{topic_zh}，但没有说明{missing}。"
+            en = f"The documents mention {topic_en} but say nothing about {', '.join(vocab.unknown[:2])}."
+            reason = "detail-missing"
+        else:
+            zh, en, reason = "这几份文件没有涉及这个问题。", "These documents do not cover this question.", "off-topic"
+        return Decision(False, reason, zh, en, signals)

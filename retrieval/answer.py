@@ -29,6 +29,7 @@ Q_NUMBER = re.compile(r"多少|几个|几年|几家|多长|多久|几类|几项|
 class Extract:
     text: str
     chunk_id: str
+    doc_id: str
     start: int  # offsets into the source document
     end: int
 
@@ -80,7 +81,7 @@ def extract_answer(
     tokens = token_weights
     best: tuple[float, int, int, Chunk, list[tuple[int, int]]] | None = None
     for rank, chunk in enumerate(chunks[: len(RANK_PENALTY)]):
-        spans = sentence_spans(chunk)
+        spans = [_after_question(chunk, a, b) for a, b in sentence_spans(chunk)]
         for i, (a, b) in enumerate(spans):
             sentence = chunk.text[a - chunk.start : b - chunk.start]
             score = _score(sentence, tokens, question, tokenizer) - RANK_PENALTY[rank]
@@ -88,7 +89,7 @@ def extract_answer(
                 best = (score, -rank * 1000 - i, i, chunk, spans)
     if best is None:
         chunk = chunks[0]
-        return Extract(chunk.text, chunk.chunk_id, chunk.start, chunk.end)
+        return Extract(chunk.text, chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end)
     _, _, i, chunk, spans = best
     offset = chunk.start
     a, b = spans[i]
@@ -100,4 +101,16 @@ def extract_answer(
     if lead and len(text) - lead.end() >= 12:
         a += lead.end()
         text = text[lead.end() :]
-    return Extract(text.strip(), chunk.chunk_id, a, b)
+    return Extract(text.strip(), chunk.chunk_id, chunk.doc_id, a, b)
+
+
+_RESTATED = re.compile(r"^[^。！？]*？\s*(?:答[：:])?\s*")
+
+
+def _after_question(chunk: Chunk, a: int, b: int) -> tuple[int, int]:
+    """An interpretation's "问…？ 答：…" run as one span: keep the answer, not the restated question."""
+    sentence = chunk.text[a - chunk.start : b - chunk.start]
+    m = _RESTATED.match(sentence)
+    if m and m.end() < len(sentence.rstrip()) - 1:
+        return a + m.end(), b
+    return a, b

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .abstain import AbstentionPolicy
+from .abstain import Abstainer, AbstentionPolicy, Decision
 from .answer import extract_answer
 from .documents import AUTHORITY_LABELS_ZH, CorpusDir, Document, corpus_hash
 from .embedders import DEFAULT_MODEL, Embedder, EmbedderUnavailable, configured_model, load_embedder, PassageCache
 from .index_store import FORMAT_VERSION, BuildProgress, IndexStore, IndexUnavailable, SearchIndex, build_index
 from .lexical import ChineseTokenizer, Glossary
+from .scope import Scope
 from .search import HybridSearcher, SearchResult
 
 log = logging.getLogger("policy_qa")
@@ -102,10 +103,14 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)
     notice: str = ""
     answer_chunk_id: str | None = None
+    # Why a question was declined ("off-topic", "detail-missing", "no-match"), and the related
+    # clauses when the documents cover the topic but not the asked detail.
+    reason: str = ""
+    related: list[Citation] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """The command line's JSON shape, exactly."""
-        return {
+        """The command line's JSON shape: README documents it; `reason` only on a declined answer."""
+        data = {
             "question": self.question,
             "answerable": self.answerable,
             "answer": self.answer,
@@ -113,6 +118,10 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "timings_ms": self.timings_ms,
         }
+        if not self.answerable:
+            data["reason"] = self.reason
+            data["related"] = [c.to_json() for c in self.related]
+        return data
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,7 @@ class IndexStatus:
 class _State:
     index: SearchIndex
     searcher: HybridSearcher
+    abstainer: Abstainer
     questions: list[tuple[str, np.ndarray | None]]  # official questions for suggestions
 
 
@@ -236,7 +246,9 @@ class Engine:
         vectors = (
             self.embedder.embed_queries(questions) if self.embedder is not None and questions else None
         )
-        return _State(index, searcher, [(q, vectors[i] if vectors is not None else None) for i, q in enumerate(questions)])
+        abstainer = Abstainer(index, self.tokenizer, searcher.bridge, self.policy)
+        suggestions = [(q, vectors[i] if vectors is not None else None) for i, q in enumerate(questions)]
+        return _State(index, searcher, abstainer, suggestions)
 
     # ---- reading ------------------------------------------------------------------
 
@@ -261,66 +273,77 @@ class Engine:
             notice=self.notice,
         )
 
-    def search(self, question: str, top_k: int | None = None) -> SearchResult:
-        return self._state.searcher.search(question, top_k or self.settings.top_k)
+    def search(self, question: str, top_k: int | None = None, scope: Scope | None = None) -> SearchResult:
+        return self._state.searcher.search(question, top_k or self.settings.top_k, scope)
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, *, scope: Scope | None = None) -> Answer:
         """Answer one question; raises QuestionError for input that cannot be a question."""
         started = time.perf_counter()
         question = validate_question(question)
         state = self._state  # one consistent snapshot for the whole answer
         top_k = top_k or self.settings.top_k
-        result = state.searcher.search(question, top_k)
+        result = state.searcher.search(question, top_k, scope)
         timings = dict(result.timings_ms)
-        decision = self.policy.decide(result)
-        english = result.query.english
+        decision = state.abstainer.decide(result)
+        citations = [_citation(i + 1, h) for i, h in enumerate(result.hits[:top_k])]
         if not decision.answerable:
-            suggestions = self._suggest(state, result)
-            answer = DECLINE_EN if english else DECLINE_ZH
-            timings["total"] = round((time.perf_counter() - started) * 1000, 3)
-            return Answer(question, False, answer, result.dense_used, [], timings, None, suggestions, self.notice)
+            timings["total"] = _ms(started)
+            return self._declined(state, result, decision, citations, timings)
         t = time.perf_counter()
         lexical = state.index.lexical
         # Rare words say more about which sentence answers: weight overlap by length × idf.
-        weights = {t: len(t) * lexical.idf(t) for t in result.query.tokens}
+        weights = {tok: len(tok) * lexical.idf(tok) for tok in result.query.tokens}
         extract = extract_answer(result.query.normalized, weights, [h.chunk for h in result.hits], self.tokenizer)
-        timings["answer"] = round((time.perf_counter() - t) * 1000, 3)
-        citations = [
-            Citation(
-                rank=i + 1,
-                chunk_id=h.chunk.chunk_id,
-                doc_id=h.chunk.doc_id,
-                doc_title=h.chunk.doc_title,
-                authority=h.chunk.authority,
-                section=h.chunk.section,
-                text=h.chunk.text,
-                start=h.chunk.start,
-                end=h.chunk.end,
-                score=round(h.score, 6),
-                page=h.chunk.page,
-            )
-            for i, h in enumerate(result.hits[:top_k])
-        ]
-        timings["total"] = round((time.perf_counter() - started) * 1000, 3)
+        timings["answer"] = _ms(t)
+        text = extract.text
+        if self._names_documents(state):
+            # With documents an administrator added, say which document the answer comes from.
+            source = state.index.document(extract.doc_id)
+            if source is not None:
+                text = f"据{_titled(source.title)}：{text}"
+        timings["total"] = _ms(started)
         return Answer(
-            question,
-            True,
-            extract.text,
-            result.dense_used,
-            citations,
-            timings,
-            (extract.start, extract.end),
-            [],
-            self.notice,
-            extract.chunk_id,
+            question=question,
+            answerable=True,
+            answer=text,
+            dense=result.dense_used,
+            citations=citations,
+            timings_ms=timings,
+            answer_span=(extract.start, extract.end),
+            notice=self.notice,
+            answer_chunk_id=extract.chunk_id,
+            reason="answerable",
         )
+
+    def _declined(self, state, result, decision: Decision, citations, timings) -> Answer:
+        english = result.query.english
+        base = DECLINE_EN if english else DECLINE_ZH
+        detail = decision.explanation_en if english else decision.explanation_zh
+        # When the topic is covered but not the asked detail, the nearby clauses are worth reading.
+        related = citations[:3] if decision.reason == "detail-missing" else []
+        return Answer(
+            question=result.query.original,
+            answerable=False,
+            answer=f"{detail} {base}".strip() if decision.reason == "detail-missing" else base,
+            dense=result.dense_used,
+            citations=[],
+            timings_ms=timings,
+            suggestions=self._suggest(state, result),
+            notice=self.notice,
+            reason=decision.reason,
+            related=related,
+        )
+
+    @staticmethod
+    def _names_documents(state: _State) -> bool:
+        return any(d.authority not in SHIPPED_AUTHORITIES for d in state.index.documents)
 
     def _suggest(self, state: _State, result: SearchResult, n: int = 3) -> list[str]:
         """The official questions (问1–问10) nearest to what was asked."""
         if not state.questions:
             return []
-        if self.embedder is not None and state.questions[0][1] is not None:
-            qvec = state.searcher._embed(result.query.dense_text)
+        if result.query_vector is not None and state.questions[0][1] is not None:
+            qvec = result.query_vector
             scored = sorted(state.questions, key=lambda q: -float(q[1] @ qvec))
             return [q for q, _ in scored[:n]]
         tokens = set(result.query.tokens)
@@ -411,6 +434,34 @@ def _seed_passage_cache(embedder, index: SearchIndex) -> None:
         embedder.remember(texts, np.vstack(vectors))
     except Exception as exc:  # e.g. an index kind that cannot give its vectors back
         log.info("passage cache not seeded: %s", exc)
+
+
+SHIPPED_AUTHORITIES = ("official notice", "official interpretation", "commentary")
+
+
+def _citation(rank: int, hit) -> Citation:
+    c = hit.chunk
+    return Citation(
+        rank=rank,
+        chunk_id=c.chunk_id,
+        doc_id=c.doc_id,
+        doc_title=c.doc_title,
+        authority=c.authority,
+        section=c.section,
+        text=c.text,
+        start=c.start,
+        end=c.end,
+        score=round(hit.score, 6),
+        page=c.page,
+    )
+
+
+def _titled(title: str) -> str:
+    return title if title.startswith("《") else f"《{title}》"
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 3)
 
 
 def validate_question(question: str) -> str:

@@ -92,26 +92,6 @@ class ChineseTokenizer:
         ]
 
 
-class Synonyms:
-    """Everyday Chinese words → the policy's wording, for the BM25 query only."""
-
-    def __init__(self, entries: dict[str, tuple[str, ...]]) -> None:
-        self.entries = entries
-
-    @classmethod
-    def default(cls) -> Synonyms:
-        entries = {}
-        for line in _resource("synonyms_zh.tsv").splitlines():
-            if line.strip() and not line.startswith("#"):
-                word, terms = line.split("\t", 1)
-                entries[word.strip().lower()] = tuple(terms.split())
-        return cls(entries)
-
-    def expand(self, text: str) -> list[str]:
-        lowered = text.lower()
-        return [t for word, terms in self.entries.items() if word in lowered for t in terms]
-
-
 class Glossary:
     """English policy phrases → Chinese terms, longest phrase first."""
 
@@ -131,9 +111,13 @@ class Glossary:
                 entries.append((en.strip().lower(), zh.strip()))
         return cls(entries)
 
+    def phrases(self, text: str) -> list[str]:
+        """The English phrases of `text` that the glossary knows, in order."""
+        return [m.group(1) for m in self._re.finditer(text.lower())]
+
     def matched_text(self, text: str) -> str:
         """The English phrases of `text` that the glossary knows, joined."""
-        return " ".join(m.group(1) for m in self._re.finditer(text.lower()))
+        return " ".join(self.phrases(text))
 
     def translate(self, text: str) -> str:
         """Chinese terms for the English phrases found in `text` (other words dropped)."""

@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("qdrant_client")
 
 from retrieval.backends import SearchBackend, make_searcher, qdrant_location  # noqa: E402
-from retrieval.backends.qdrant_backend import QdrantSearcher, bm25_doc_vectors, token_id  # noqa: E402
+from retrieval.backends.qdrant_backend import QdrantDense, QdrantLexical, bm25_doc_vectors, qdrant_searcher, token_id  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 from retrieval.evaluation import evaluate, load_dataset  # noqa: E402
 from retrieval.search import HybridSearcher  # noqa: E402
@@ -52,10 +52,12 @@ def test_configuration_selects_qdrant(monkeypatch, tmp_path):
 
 def test_qdrant_engine_uses_qdrant(qdrant_engine):
     searcher = qdrant_engine._state.searcher
-    assert isinstance(searcher, QdrantSearcher)
+    # The same searcher class: Qdrant supplies the stores behind its two retrievers.
+    assert type(searcher) is HybridSearcher
     assert isinstance(searcher, SearchBackend)
-    assert searcher.fusion_mode == "client"
-    info = searcher.client.get_collection(searcher.collections.chunks)
+    assert isinstance(searcher.lexical.store, QdrantLexical) and isinstance(searcher.dense.chunks, QdrantDense)
+    assert searcher.backend.mode == "client"
+    info = searcher.backend.client.get_collection(searcher.backend.collections.chunks)
     assert info.points_count == len(qdrant_engine.index.chunks)
 
 
@@ -88,8 +90,8 @@ def test_same_citations_and_metrics_as_default(engine, qdrant_engine, dev_items)
 
 def test_server_side_fusion_mode(engine, qdrant_engine, dev_items):
     """RRF computed inside Qdrant: same candidates, its own ranking; it must still find the evidence."""
-    base = qdrant_engine._state.searcher
-    server = QdrantSearcher(
+    base = qdrant_engine._state.searcher.backend
+    server = qdrant_searcher(
         engine.index, engine.tokenizer, engine.glossary, engine.embedder, base.client, base.collections, "server"
     )
     result = server.search("试点城市的实施方案要在什么时候之前印发？", 5)
@@ -100,7 +102,7 @@ def test_server_side_fusion_mode(engine, qdrant_engine, dev_items):
     def ask(q):
         # The engine's own answer path, with the server-fused searcher swapped in.
         state = qdrant_engine._state
-        qdrant_engine._state = type(state)(state.index, server, state.questions)
+        qdrant_engine._state = type(state)(state.index, server, state.abstainer, state.questions)
         try:
             return qdrant_engine.ask(q)
         finally:
@@ -117,8 +119,8 @@ def test_collection_is_reused(engine, qdrant_engine):
 
     from retrieval.backends.qdrant_backend import DEFAULT_PREFIX, sync_collections
 
-    searcher = qdrant_engine._state.searcher
+    backend = qdrant_engine._state.searcher.backend
     started = time.perf_counter()
-    again = sync_collections(searcher.client, engine.index, DEFAULT_PREFIX)
-    assert again == searcher.collections
+    again = sync_collections(backend.client, engine.index, DEFAULT_PREFIX)
+    assert again == backend.collections
     assert time.perf_counter() - started < 2.0

@@ -33,10 +33,9 @@ class SearchBackend(Protocol):
 
     def prepare(self, question: str) -> PreparedQuery: ...
 
-    def search(self, question: str, top_k: int = 5) -> SearchResult: ...
+    def search(self, question: str, top_k: int = 5, scope=None) -> SearchResult: ...
 
-    # The engine ranks its suggested questions with the query vector, so a backend shares its cache.
-    def _embed(self, text: str) -> np.ndarray: ...
+    def embed(self, text: str) -> np.ndarray: ...
 
 
 def qdrant_location(settings=None) -> tuple[str | None, str | None]:
@@ -74,9 +73,9 @@ def make_searcher(
     tune_query_threads()
     url, path = qdrant_location(settings)
     if url or path:
-        from .qdrant_backend import QdrantSearcher
+        from .qdrant_backend import connect
 
-        return QdrantSearcher.connect(index, tokenizer, glossary, embedder, url=url, path=path)
+        return connect(index, tokenizer, glossary, embedder, url=url, path=path)
     return HybridSearcher(index, tokenizer, glossary, embedder)
 
 

@@ -2,10 +2,10 @@
 
 Two fusion modes:
 
-- "client" (default): Qdrant serves the candidate lists (chunk vectors, sentence
-  vectors, BM25 sparse vectors) and HybridSearcher's own fusion ranks them, so the
-  answers and eval metrics are the default backend's exactly. Qdrant replaces
-  FAISS and bm25s; the ranking logic stays in one place (search.py).
+- "client" (default): Qdrant serves the stores behind the two retrievers (chunk
+  vectors, sentence vectors, BM25 sparse vectors) and the engine's own fusion ranks
+  them, so the answers and eval metrics are the default backend's exactly. Qdrant
+  replaces FAISS and bm25s; the ranking logic stays in one place (fusion.py).
 - "server": one query whose prefetches (chunk dense + sparse) Qdrant fuses on the
   server (distribution-based score fusion for search.py's "score" method, RRF for
   "rrf"); the client only adds the authority prior and the date boost. Fewer round
@@ -33,14 +33,16 @@ import os
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..embedders import Embedder
 from ..index_store import SearchIndex
 from ..lexical import ChineseTokenizer, Glossary
-from ..search import CANDIDATES, HybridSearcher, SearchResult
+from ..fusion import FusionConfig
+from ..retrievers import CANDIDATES, EMPTY, Candidates, DenseRetriever, LexicalRetriever
+from ..search import HybridSearcher
 
 log = logging.getLogger("policy_qa")
 
@@ -253,78 +255,24 @@ class QdrantLexical:
         return out
 
 
-class QdrantSearcher(HybridSearcher):
-    """HybridSearcher whose retrieval runs in Qdrant; see the module docstring for the two modes."""
+class QdrantServerFusion:
+    """One round trip whose dense and sparse prefetches Qdrant fuses itself (the "server" mode).
 
-    def __init__(
-        self,
-        index: SearchIndex,
-        tokenizer: ChineseTokenizer,
-        glossary: Glossary,
-        embedder: Embedder | None,
-        client,
-        collections: Collections,
-        fusion_mode: str = "client",
-    ) -> None:
-        if fusion_mode not in ("client", "server"):
-            raise ValueError(f"unknown Qdrant fusion mode {fusion_mode!r} (client or server)")
-        self.client = client
-        self.collections = collections
-        self.fusion_mode = fusion_mode
-        self.local_index = index
-        lexical = QdrantLexical(index.lexical, client, collections.chunks)
-        dense = (
-            QdrantDense(client, collections.chunks, CHUNK_VEC, index.dense.size, index.dense.dim)
-            if index.dense is not None
-            else None
-        )
-        changes: dict = {"lexical": lexical, "dense": dense}
-        if collections.sentences is not None:
-            sent = index.sentence_dense
-            changes["sentence_dense"] = QdrantDense(client, collections.sentences, SENT_VEC, sent.size, sent.dim)
-        super().__init__(replace(index, **changes), tokenizer, glossary, embedder)
+    Mirrors fusion.py's method: "score" (normalised scores, summed with equal weights) maps
+    to Qdrant's distribution-based score fusion, halved to stay on a 0–1 scale for the
+    priors; "rrf" maps to Qdrant's RRF, whose 1/(rank + k) counts ranks from 1 where ours
+    counts from 0, hence k + 1.
+    """
 
-    @classmethod
-    def connect(
-        cls,
-        index: SearchIndex,
-        tokenizer: ChineseTokenizer,
-        glossary: Glossary,
-        embedder: Embedder | None,
-        url: str | None = None,
-        path: str | None = None,
-        fusion_mode: str | None = None,
-        prefix: str | None = None,
-    ) -> QdrantSearcher:
-        client = client_for(url, path)
-        collections = sync_collections(client, index, prefix or os.environ.get(ENV_PREFIX) or DEFAULT_PREFIX)
-        mode = fusion_mode or os.environ.get(ENV_FUSION, "").strip() or "client"
-        return cls(index, tokenizer, glossary, embedder, client, collections, mode)
+    def __init__(self, client, collections: Collections, lexical: QdrantLexical, fusion: FusionConfig) -> None:
+        self.client, self.collections, self.lexical, self.fusion = client, collections, lexical, fusion
 
-    def search(self, question: str, top_k: int = 5) -> SearchResult:
-        if self.fusion_mode == "client":
-            return super().search(question, top_k)
-        return self._search_server_fused(question, top_k)
-
-    def _search_server_fused(self, question: str, top_k: int) -> SearchResult:
-        """Dense and sparse prefetches fused inside Qdrant; the three lists come back in one round trip."""
+    def run(self, tokens: tuple[str, ...], qvec: np.ndarray | None) -> tuple[Candidates, Candidates | None, Candidates]:
+        """(fused, dense, lexical) candidate lists."""
         from qdrant_client import models
 
-        timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        query = self.prepare(question)
-        timings["prepare"] = _ms(t0)
-        cfg = self.fusion
-        sparse = self.index.lexical.sparse_query(list(query.tokens)) if query.tokens else None
-        qvec = None
-        if self.embedder is not None:
-            t = time.perf_counter()
-            qvec = self._embed(query.normalized)
-            timings["embed"] = _ms(t)
-        t = time.perf_counter()
-        name = self.collections.chunks
-        requests = []
-        prefetch = []
+        sparse = self.lexical.sparse_query(list(tokens)) if tokens else None
+        requests, prefetch = [], []
         if qvec is not None:
             requests.append(models.QueryRequest(query=qvec.tolist(), using=CHUNK_VEC, limit=CANDIDATES, with_payload=False))
             prefetch.append(models.Prefetch(query=qvec.tolist(), using=CHUNK_VEC, limit=CANDIDATES))
@@ -332,41 +280,73 @@ class QdrantSearcher(HybridSearcher):
             requests.append(models.QueryRequest(query=sparse, using=SPARSE_VEC, limit=CANDIDATES, with_payload=False))
             prefetch.append(models.Prefetch(query=sparse, using=SPARSE_VEC, limit=CANDIDATES))
         if not prefetch:
-            timings["search_total"] = _ms(t0)
-            return SearchResult(query, [], qvec is not None, 0.0, self.coverage(query), timings)
-        # Mirror search.py's method: its "score" fusion (normalised scores, summed with equal
-        # weights) maps to Qdrant's distribution-based score fusion, halved to stay on a 0–1
-        # scale for the priors; "rrf" maps to Qdrant's RRF, whose 1/(rank + k) counts ranks
-        # from 1 where ours counts from 0, hence k + 1.
-        method = cfg.method
+            return EMPTY, (EMPTY if qvec is not None else None), EMPTY
+        method = self.fusion.method
         scale = 0.5 if method == "score" and len(prefetch) == 2 else 1.0
         fusion_query = (
             models.FusionQuery(fusion=models.Fusion.DBSF)
             if method == "score"
-            else models.RrfQuery(rrf=models.Rrf(k=cfg.rrf_k + 1))
+            else models.RrfQuery(rrf=models.Rrf(k=self.fusion.rrf_k + 1))
         )
-        requests.append(
-            models.QueryRequest(prefetch=prefetch, query=fusion_query, limit=2 * CANDIDATES, with_payload=False)
-        )
-        replies = self.client.query_batch_points(name, requests=requests)
-        timings["qdrant"] = _ms(t)
-
-        t = time.perf_counter()
-        lists = [r.points for r in replies]
-        fused_points = lists[-1]
+        requests.append(models.QueryRequest(prefetch=prefetch, query=fusion_query, limit=2 * CANDIDATES, with_payload=False))
+        lists = [r.points for r in self.client.query_batch_points(self.collections.chunks, requests=requests)]
         dense_pts = lists[0] if qvec is not None else []
         lex_pts = lists[1 if qvec is not None else 0] if sparse is not None else []
-        dense_score = {int(p.id): float(p.score) for p in dense_pts}
-        lex_score = {int(p.id): float(p.score) for p in lex_pts}
-        fused = self._with_priors(query, {int(p.id): scale * float(p.score) for p in fused_points})
-        hits = self._hits(
-            fused, dense_score, lex_score, [int(p.id) for p in dense_pts], [int(p.id) for p in lex_pts], top_k
+        return (
+            Candidates.of({int(p.id): scale * float(p.score) for p in lists[-1]}),
+            Candidates.of({int(p.id): float(p.score) for p in dense_pts}) if qvec is not None else None,
+            Candidates.of({int(p.id): float(p.score) for p in lex_pts}),
         )
-        timings["fusion"] = _ms(t)
-        dense_top = float(dense_pts[0].score) if dense_pts else 0.0
-        coverage = self.coverage(query)
-        timings["search_total"] = _ms(t0)
-        return SearchResult(query, hits, qvec is not None, dense_top, coverage, timings)
+
+
+def connect(
+    index: SearchIndex,
+    tokenizer: ChineseTokenizer,
+    glossary: Glossary,
+    embedder: Embedder | None,
+    url: str | None = None,
+    path: str | None = None,
+    fusion_mode: str | None = None,
+    prefix: str | None = None,
+) -> HybridSearcher:
+    """A HybridSearcher whose retrievers (and, in "server" mode, fusion) run in Qdrant."""
+    client = client_for(url, path)
+    collections = sync_collections(client, index, prefix or os.environ.get(ENV_PREFIX) or DEFAULT_PREFIX)
+    mode = fusion_mode or os.environ.get(ENV_FUSION, "").strip() or "client"
+    return qdrant_searcher(index, tokenizer, glossary, embedder, client, collections, mode)
+
+
+def qdrant_searcher(index, tokenizer, glossary, embedder, client, collections: Collections, mode: str = "client") -> HybridSearcher:
+    if mode not in ("client", "server"):
+        raise ValueError(f"unknown Qdrant fusion mode {mode!r} (client or server)")
+    fusion = FusionConfig()
+    lexical = QdrantLexical(index.lexical, client, collections.chunks)
+    dense = None
+    if index.dense is not None and embedder is not None:
+        sentences = None
+        if collections.sentences is not None:
+            sent = index.sentence_dense
+            sentences = QdrantDense(client, collections.sentences, SENT_VEC, sent.size, sent.dim)
+        dense = DenseRetriever(
+            QdrantDense(client, collections.chunks, CHUNK_VEC, index.dense.size, index.dense.dim),
+            sentences,
+            index.sentence_rows,
+            fusion.sentence_weight,
+        )
+    server = QdrantServerFusion(client, collections, lexical, fusion) if mode == "server" else None
+    searcher = HybridSearcher(
+        index, tokenizer, glossary, embedder, fusion, dense=dense, lexical=LexicalRetriever(lexical), server_fusion=server
+    )
+    searcher.backend = BackendInfo("qdrant", mode, client, collections)
+    return searcher
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    name: str
+    mode: str
+    client: object
+    collections: Collections
 
 
 def _ms(since: float) -> float:

@@ -1,0 +1,72 @@
+"""What kind of thing a question asks for, and whether a piece of text states one.
+
+Shared by abstention (a clause that holds no amount cannot answer "how much money")
+and answer selection (prefer the sentence that holds the asked date, count or body).
+The patterns describe question forms in Chinese and English, not particular questions.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class Asked(str, Enum):
+    MONEY = "money"  # an amount of money, a subsidy, a rate or a size
+    DATE = "date"
+    COUNT = "count"
+    BODY = "body"  # who: a ministry, department, body
+    OTHER = "other"
+
+
+_Q_MONEY = re.compile(
+    r"多少钱|多少元|几元|多少万|几万|多少亿|几亿|金额|额度|标准是多少|费用是多少|多少资金|多少经费|多少补[助贴]|"
+    r"补[助贴]多少|资助多少|减免多少|(?:能|可以?)?(?:拿|领|给|补|减|免|贴)[到了]?多少|比例是多少|税率|规模.{0,4}多少|"
+    r"\bhow much (?:money|funding|subsidy|grant|rent|tax|does|do|is|will|can)\b|\bwhat (?:is|'s) the (?:amount|rate|budget|size)\b|"
+    r"\bhow much\b",
+    re.I,
+)
+_Q_DATE = re.compile(
+    r"什么时候|何时|截止|期限|日期|哪天|几月|哪一天|哪年|几号|多久|时间节点|什么时间|\bdeadline\b|\bwhen\b|\bdue\b|\bdate\b|\bhow long\b",
+    re.I,
+)
+_Q_COUNT = re.compile(r"多少个|几个|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)
+_Q_BODY = re.compile(
+    r"谁|哪个部门|哪些部门|哪一级|哪级|哪个单位|由哪|哪家单位|\bwho\b|\bwhich (?:department|ministr|bod|agenc|authorit)",
+    re.I,
+)
+
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|[万亿]元|\d+(?:\.\d+)?\s*%|百分之")
+_DATE = re.compile(r"\d{4}年(?:\d{1,2}月)?|\d{1,2}月\d{1,2}日|\d{1,2}月底|[一二两三四五]年|\d{4}\s*[至到-]\s*\d{4}")
+_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?[个家人项类所年]|[一二三四五六七八九十两]+[个家类项大年]")
+_BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高校|院所|主体")
+
+
+def asked(question: str) -> Asked:
+    """The kind of answer a question wants; OTHER when its form does not say."""
+    if _Q_MONEY.search(question) and not _Q_COUNT.search(question):
+        return Asked.MONEY
+    if _Q_COUNT.search(question):
+        return Asked.COUNT
+    if _Q_DATE.search(question):
+        return Asked.DATE
+    if _Q_BODY.search(question):
+        return Asked.BODY
+    return Asked.OTHER
+
+
+def states(kind: Asked, text: str) -> bool:
+    """Whether `text` holds a value of the asked kind (OTHER: always)."""
+    if kind is Asked.MONEY:
+        return bool(_MONEY.search(text))
+    if kind is Asked.DATE:
+        return bool(_DATE.search(text))
+    if kind is Asked.COUNT:
+        return bool(_COUNT.search(text))
+    if kind is Asked.BODY:
+        return bool(_BODY.search(text))
+    return True
+
+
+ASKED_LABEL_ZH = {Asked.MONEY: "具体金额或标准", Asked.DATE: "时间", Asked.COUNT: "数量", Asked.BODY: "责任主体"}
+ASKED_LABEL_EN = {Asked.MONEY: "an amount or rate", Asked.DATE: "a date", Asked.COUNT: "a number", Asked.BODY: "who is responsible"}

