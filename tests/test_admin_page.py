@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests._files import copy_index
 from retrieval.engine import REPO_ROOT
-from ui.auth import FREE_ATTEMPTS, AdminConfig, LoginState, hash_password, load_config, verify_password
+from store.logins import LoginGuard
+from ui.auth import AdminConfig, hash_password, load_config, password_attempt, verify_password
 
 PAGE = str(REPO_ROOT / "ui" / "pages" / "admin.py")
 PASSWORD = "correct horse 电池"
@@ -44,14 +45,17 @@ def test_password_config_and_hashes():
     assert load_config({"admin_password": "s"}, environ={}).kind == "plain"
 
 
-def test_failed_logins_are_rate_limited():
+def test_failed_logins_are_rate_limited(tmp_path):
+    import datetime as dt
+
     config = AdminConfig("plain", "right")
-    state = LoginState()
-    for _ in range(FREE_ATTEMPTS):
-        assert state.attempt("wrong", config, now=100.0) == "wrong"
+    logins = LoginGuard.for_url(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    for _ in range(logins.policy.free_per_address):
+        assert password_attempt("wrong", config, logins, "10.0.0.9", now=t0)[0] == "wrong"
     # Locked now: even the right password is not checked until the wait is over.
-    assert state.attempt("right", config, now=101.0) == "locked"
-    assert state.attempt("right", config, now=100.0 + 31) == "ok" and state.authenticated
+    assert password_attempt("right", config, logins, "10.0.0.9", now=t0 + dt.timedelta(seconds=1))[0] == "locked"
+    assert password_attempt("right", config, logins, "10.0.0.9", now=t0 + dt.timedelta(seconds=31))[0] == "ok"
 
 
 def test_admin_disabled_without_password(app_env):

@@ -1,6 +1,7 @@
-"""Admin login: one shared password from the environment or st.secrets, per-session rate limit.
+"""Admin sign-in: the organisation's single sign-on (OIDC through Streamlit's st.login), or one
+shared password; failures throttled across sessions in the database; idle sessions signed out.
 
-Configuration, first match wins:
+Password configuration, first match wins:
   POLICY_QA_ADMIN_PASSWORD_HASH   a hash made by `python -m ui.auth` (recommended)
   POLICY_QA_ADMIN_PASSWORD        the password itself
   st.secrets["admin_password_hash"] / st.secrets["admin_password"]   the same, in .streamlit/secrets.toml
@@ -9,7 +10,17 @@ With none of them set, admin is disabled.
 Hash formats (all fields after the scheme are base64 without padding, except numbers):
   scrypt$<n>$<r>$<p>$<salt>$<key>              hashlib.scrypt, 32-byte key
   pbkdf2_sha256$<iterations>$<salt>$<key>      hashlib.pbkdf2_hmac("sha256"), 32-byte key
-Both are compared with hmac.compare_digest, as is a plain password.
+Both are compared with hmac.compare_digest, as is a plain password. New scrypt hashes use
+OWASP's current minimum (N=2^17, r=8, p=1: 128 MiB per check); older, cheaper hashes still
+verify, and the admin page asks for a new one.
+
+Single sign-on: an `[auth]` section in .streamlit/secrets.toml (Streamlit's own OIDC client,
+Authlib underneath) plus who is an admin, by e-mail or by a group claim:
+  POLICY_QA_ADMIN_EMAILS / st.secrets["admin_emails"]    comma-separated (or a TOML list)
+  POLICY_QA_ADMIN_GROUPS / st.secrets["admin_groups"]    group names in the ID token
+  POLICY_QA_ADMIN_GROUP_CLAIM / st.secrets["admin_group_claim"]   default "groups"
+  POLICY_QA_SSO_PROVIDER / st.secrets["sso_provider"]    a named [auth.<name>] provider
+Details and the trade-offs: docs/admin.md, docs/hosting.md.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ import hmac
 import os
 import secrets
 import time
+import datetime as dt
 from dataclasses import dataclass, field
 
 ENV_PASSWORD = "POLICY_QA_ADMIN_PASSWORD"
@@ -27,10 +39,19 @@ ENV_PASSWORD_HASH = "POLICY_QA_ADMIN_PASSWORD_HASH"
 SECRET_PASSWORD = "admin_password"
 SECRET_PASSWORD_HASH = "admin_password_hash"
 
-FREE_ATTEMPTS = 3
-BASE_LOCKOUT_S = 30.0
-MAX_LOCKOUT_S = 15 * 60.0
+ENV_IDLE_MINUTES = "POLICY_QA_ADMIN_IDLE_MINUTES"
+ENV_ADMIN_EMAILS = "POLICY_QA_ADMIN_EMAILS"
+ENV_ADMIN_GROUPS = "POLICY_QA_ADMIN_GROUPS"
+ENV_GROUP_CLAIM = "POLICY_QA_ADMIN_GROUP_CLAIM"
+ENV_SSO_PROVIDER = "POLICY_QA_SSO_PROVIDER"
+DEFAULT_IDLE_MINUTES = 30.0
 SESSION_KEY = "_policy_qa_admin"
+# The shared password is one account: its failures are counted together, whoever tries.
+PASSWORD_ACCOUNT = "admin"
+# What a client address is when Streamlit reports none (loopback, or a proxy on this host).
+LOCAL_ADDRESS = "loopback"
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+PBKDF2_ITERATIONS = 600_000
 
 
 @dataclass(frozen=True)
@@ -61,14 +82,32 @@ def _unb64(text: str) -> bytes:
 def hash_password(password: str, scheme: str = "scrypt") -> str:
     salt = secrets.token_bytes(16)
     if scheme == "scrypt":
-        n, r, p = 2**14, 8, 1
-        key = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+        n, r, p = SCRYPT_N, SCRYPT_R, SCRYPT_P
+        key = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=_SCRYPT_MAXMEM)
         return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(key)}"
     if scheme == "pbkdf2_sha256":
-        iterations = 600_000
+        iterations = PBKDF2_ITERATIONS
         key = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations, dklen=32)
         return f"pbkdf2_sha256${iterations}${_b64(salt)}${_b64(key)}"
     raise ValueError(f"unknown scheme {scheme!r}")
+
+
+# scrypt needs 128·r·N bytes; OpenSSL's default cap (32 MiB) is below OWASP's parameters.
+_SCRYPT_MAXMEM = 256 * 1024 * 1024
+
+
+def hash_is_current(stored: str) -> bool:
+    """False for a hash made with less work than this version makes (it still verifies)."""
+    parts = stored.strip().split("$")
+    try:
+        if parts[0] == "scrypt":
+            n, r, p = (int(x) for x in parts[1:4])
+            return n * r * p >= SCRYPT_N * SCRYPT_R * SCRYPT_P
+        if parts[0] == "pbkdf2_sha256":
+            return int(parts[1]) >= PBKDF2_ITERATIONS
+    except (ValueError, IndexError):
+        return False
+    return False
 
 
 def _check_hash(password: str, stored: str) -> bool:
@@ -77,7 +116,7 @@ def _check_hash(password: str, stored: str) -> bool:
         if parts[0] == "scrypt" and len(parts) == 6:
             n, r, p = (int(x) for x in parts[1:4])
             salt, key = _unb64(parts[4]), _unb64(parts[5])
-            got = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=len(key), maxmem=256 * 1024 * 1024)
+            got = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=len(key), maxmem=_SCRYPT_MAXMEM)
             return hmac.compare_digest(got, key)
         if parts[0] == "pbkdf2_sha256" and len(parts) == 4:
             iterations = int(parts[1])
@@ -117,39 +156,118 @@ def load_config(secrets_source=None, environ=None) -> AdminConfig:
     return AdminConfig("disabled")
 
 
+@dataclass(frozen=True)
+class SsoConfig:
+    """Who may administer after signing in with the organisation's OIDC provider."""
+
+    emails: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    group_claim: str = "groups"
+    provider: str | None = None  # None: the provider configured directly in [auth]
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.emails or self.groups)
+
+
+def _names(value, fold: bool = True) -> frozenset[str]:
+    """A comma-separated string or a list; e-mail addresses compare case-insensitively."""
+    if value is None:
+        return frozenset()
+    items = (str(v).strip() for v in (value.split(",") if isinstance(value, str) else list(value)))
+    return frozenset((v.lower() if fold else v) for v in items if v)
+
+
+def load_sso(secrets_source=None, environ=None) -> SsoConfig:
+    """SSO admins; disabled unless secrets has an [auth] section and admins are named."""
+    env = os.environ if environ is None else environ
+    try:
+        has_auth = secrets_source is not None and "auth" in secrets_source
+        get = secrets_source.get if secrets_source is not None else (lambda _k, _d=None: None)
+        emails = env.get(ENV_ADMIN_EMAILS) or get("admin_emails")
+        groups = env.get(ENV_ADMIN_GROUPS) or get("admin_groups")
+        claim = env.get(ENV_GROUP_CLAIM) or get("admin_group_claim") or "groups"
+        provider = env.get(ENV_SSO_PROVIDER) or get("sso_provider") or None
+    except Exception:  # no secrets.toml at all
+        return SsoConfig()
+    if not has_auth:
+        return SsoConfig()
+    return SsoConfig(_names(emails), _names(groups, fold=False), str(claim), provider)
+
+
+def sso_admin(claims: dict, sso: SsoConfig) -> str | None:
+    """The e-mail (or subject) that names this signed-in person as an admin, or None.
+
+    An e-mail the provider says is not verified never counts; groups are compared exactly.
+    """
+    if not sso.enabled:
+        return None
+    email = str(claims.get("email") or "").strip().lower()
+    verified = claims.get("email_verified")
+    if email and verified is not False and str(verified).lower() != "false" and email in sso.emails:
+        return email
+    groups = claims.get(sso.group_claim) or []
+    if isinstance(groups, str):
+        groups = [groups]
+    if sso.groups.intersection(str(g) for g in groups):
+        return email or str(claims.get("sub") or "")
+    return None
+
+
+def idle_timeout_s(environ=None) -> float:
+    env = os.environ if environ is None else environ
+    try:
+        minutes = float(env.get(ENV_IDLE_MINUTES, "") or DEFAULT_IDLE_MINUTES)
+    except ValueError:
+        minutes = DEFAULT_IDLE_MINUTES
+    return max(0.05, minutes) * 60
+
+
 @dataclass
 class LoginState:
-    """Kept in st.session_state: who is logged in, and how many times this session has failed."""
+    """Kept in st.session_state: who is signed in, how, and when they last did anything.
+
+    Failures are not counted here (a new session would reset them) but in the database.
+    """
 
     authenticated: bool = False
-    failures: int = 0
-    locked_until: float = 0.0
+    actor: str = ""
+    method: str = ""
+    last_seen: float = 0.0
 
-    def wait_seconds(self, now: float | None = None) -> float:
-        now = time.monotonic() if now is None else now
-        return max(0.0, self.locked_until - now)
+    def sign_in(self, actor: str, method: str, now: float | None = None) -> None:
+        self.authenticated, self.actor, self.method = True, actor, method
+        self.last_seen = time.monotonic() if now is None else now
 
-    def attempt(self, password: str, config: AdminConfig, now: float | None = None) -> str:
-        """Try a password: returns "ok", "wrong", "locked" or "disabled"."""
+    def idle(self, timeout_s: float, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
-        if not config.enabled:
-            return "disabled"
-        if self.wait_seconds(now) > 0:
-            return "locked"
-        if verify_password(password, config):
-            self.authenticated = True
-            self.failures = 0
-            self.locked_until = 0.0
-            return "ok"
-        self.failures += 1
-        if self.failures >= FREE_ATTEMPTS:
-            # 30 s, 60 s, 120 s … after each further failure, so guessing costs hours, not seconds.
-            delay = min(MAX_LOCKOUT_S, BASE_LOCKOUT_S * 2 ** (self.failures - FREE_ATTEMPTS))
-            self.locked_until = now + delay
-        return "wrong"
+        return self.authenticated and now - self.last_seen > timeout_s
+
+    def touch(self, now: float | None = None) -> None:
+        self.last_seen = time.monotonic() if now is None else now
 
     def logout(self) -> None:
-        self.authenticated = False
+        self.authenticated, self.actor, self.method = False, "", ""
+
+
+def password_attempt(
+    password: str, config: AdminConfig, logins, address: str, now: dt.datetime | None = None
+) -> tuple[str, float]:
+    """Check a password against the cross-session throttle: ("ok"|"wrong"|"locked"|"disabled", wait s).
+
+    A locked account or address is refused before the password is looked at, so guessing
+    during a lockout learns nothing and costs the server no hashing.
+    """
+    if not config.enabled:
+        return "disabled", 0.0
+    wait = logins.wait_seconds(PASSWORD_ACCOUNT, address, now=now)
+    if wait > 0:
+        return "locked", wait
+    ok = verify_password(password, config)
+    logins.record(PASSWORD_ACCOUNT, address, ok, "password", now=now)
+    if ok:
+        return "ok", 0.0
+    return "wrong", logins.wait_seconds(PASSWORD_ACCOUNT, address, now=now)
 
 
 # ---- Streamlit ---------------------------------------------------------------------------
@@ -161,6 +279,27 @@ def _secrets():
     return st.secrets
 
 
+def security():
+    """The process-wide sign-in throttle, audit log and rate limiter (store/shared.py)."""
+    from retrieval.engine import Settings
+    from store.feedback import default_url
+    from store.shared import security_stores
+
+    return security_stores(default_url(Settings.from_env().data_dir))
+
+
+def client_address() -> str:
+    """The visitor's address as Streamlit sees it; behind a proxy, the proxy's (docs/hosting.md)."""
+    import streamlit as st
+
+    try:
+        address = st.context.ip_address
+    except Exception:
+        address = None
+    # Only a real address string counts (the test harness has no client connection).
+    return address if isinstance(address, str) and address else LOCAL_ADDRESS
+
+
 def session_login() -> LoginState:
     import streamlit as st
 
@@ -170,56 +309,146 @@ def session_login() -> LoginState:
     return state
 
 
-def is_admin() -> bool:
-    """True only for a session that logged in while admin is configured (config read each run)."""
-    return load_config(_secrets()).enabled and session_login().authenticated
+def current_actor() -> str:
+    """Who the audit log names for this session's admin actions."""
+    state = session_login()
+    return state.actor if state.authenticated else ""
 
 
-HOW_TO_ENABLE = f"""
-管理功能未开启。要开启，请在启动应用前设置管理员密码（二选一）：
-
-- 环境变量 `{ENV_PASSWORD_HASH}`：用 `python -m ui.auth` 生成的哈希（推荐），或
-- 环境变量 `{ENV_PASSWORD}`：密码本身；
-- 也可以写在 `.streamlit/secrets.toml` 中：`{SECRET_PASSWORD_HASH} = "scrypt$…"` 或 `{SECRET_PASSWORD} = "…"`。
-
-Admin is disabled. Set `{ENV_PASSWORD_HASH}` (from `python -m ui.auth`) or `{ENV_PASSWORD}`,
-or put `{SECRET_PASSWORD_HASH}` / `{SECRET_PASSWORD}` in `.streamlit/secrets.toml`, then restart the app.
-"""
+def audit(action: str, target: str = "", **detail) -> None:
+    """Append to the admin audit log; the client address is always part of the record."""
+    security().audit.record(
+        action, actor=current_actor(), target=target, detail={"address": client_address(), **detail}
+    )
 
 
-def require_admin() -> bool:
-    """Draw the login form unless this session is logged in; True when admin controls may be shown."""
-    import streamlit as st
-
+def _configs() -> tuple[AdminConfig, SsoConfig]:
     try:
         config = load_config(_secrets())
     except Exception:
         config = AdminConfig("disabled")
-    if not config.enabled:
+    try:
+        sso = load_sso(_secrets())
+    except Exception:
+        sso = SsoConfig()
+    return config, sso
+
+
+def _check_idle(state: LoginState) -> bool:
+    """Sign an idle admin out (and out of SSO); True if the session is still signed in."""
+    import streamlit as st
+
+    if not state.authenticated:
+        return False
+    if state.idle(idle_timeout_s()):
+        actor, method = state.actor, state.method
+        security().audit.record("logout_idle", actor=actor, detail={"address": client_address(), "method": method})
+        state.logout()
+        st.session_state["_policy_qa_idle_notice"] = True
+        if method == "sso":
+            st.logout()  # clears the identity cookie, so SSO must be passed again
+        return False
+    state.touch()
+    return True
+
+
+def is_admin() -> bool:
+    """True only for a session signed in while admin is configured, and not idle too long."""
+    config, sso = _configs()
+    if not (config.enabled or sso.enabled):
+        return False
+    return _check_idle(session_login())
+
+
+HOW_TO_ENABLE = f"""
+管理功能未开启。要开启，请在启动应用前设置管理员密码或单点登录（任选其一）：
+
+- 环境变量 `{ENV_PASSWORD_HASH}`：用 `python -m ui.auth` 生成的哈希（推荐），或
+- 环境变量 `{ENV_PASSWORD}`：密码本身；
+- 也可以写在 `.streamlit/secrets.toml` 中：`{SECRET_PASSWORD_HASH} = "scrypt$…"` 或 `{SECRET_PASSWORD} = "…"`；
+- 单点登录：在 `.streamlit/secrets.toml` 中配置 `[auth]`，并用 `{ENV_ADMIN_EMAILS}` 或 `{ENV_ADMIN_GROUPS}` 指定管理员。
+
+Admin is disabled. Set `{ENV_PASSWORD_HASH}` (from `python -m ui.auth`) or `{ENV_PASSWORD}`,
+or put `{SECRET_PASSWORD_HASH}` / `{SECRET_PASSWORD}` in `.streamlit/secrets.toml`; or configure
+single sign-on (`[auth]` in secrets.toml) and name admins with `{ENV_ADMIN_EMAILS}` / `{ENV_ADMIN_GROUPS}`.
+Then restart the app. See docs/admin.md.
+"""
+
+
+def _sso_section(state: LoginState, sso: SsoConfig) -> bool:
+    import streamlit as st
+
+    user = st.user
+    if not user.is_logged_in:
+        if st.button("单点登录 Sign in with single sign-on", key="sso_login", type="primary", icon=":material/login:"):
+            st.login(sso.provider) if sso.provider else st.login()
+        return False
+    claims = user.to_dict()
+    who = sso_admin(claims, sso)
+    logins = security().logins
+    address = client_address()
+    if who:
+        state.sign_in(who, "sso")
+        logins.record(who, address, True, "sso")
+        security().audit.record("login", actor=who, detail={"address": address, "method": "sso", "ok": True})
+        return True
+    name = str(claims.get("email") or claims.get("sub") or "")
+    st.error("此账号没有管理权限 (this account is not an admin):")
+    st.text(name)
+    if not st.session_state.get("_policy_qa_sso_refused") == name:
+        # Recorded once per session and account, not on every rerun.
+        st.session_state["_policy_qa_sso_refused"] = name
+        logins.record(name or "?", address, False, "sso")
+        security().audit.record("login", actor=name, detail={"address": address, "method": "sso", "ok": False})
+    if st.button("退出单点登录 Sign out", key="sso_logout"):
+        st.logout()
+    return False
+
+
+def require_admin() -> bool:
+    """Draw the sign-in choices unless this session is signed in; True when admin controls may be shown."""
+    import streamlit as st
+
+    config, sso = _configs()
+    if not (config.enabled or sso.enabled):
         st.info(HOW_TO_ENABLE)
         return False
     state = session_login()
-    if state.authenticated:
+    if _check_idle(state):
         return True
-    wait = state.wait_seconds()
+    if st.session_state.pop("_policy_qa_idle_notice", False):
+        st.warning(
+            f"长时间未操作，已自动退出登录 (signed out after {idle_timeout_s() / 60:.0f} minutes without activity)"
+        )
+    if sso.enabled and _sso_section(state, sso):
+        st.rerun()
+    if not config.enabled:
+        return False
+    logins = security().logins
+    address = client_address()
+    wait = logins.wait_seconds(PASSWORD_ACCOUNT, address)
     with st.form("admin_login", clear_on_submit=True):
         password = st.text_input("管理员密码 Admin password", type="password")
-        submitted = st.form_submit_button("登录 Log in", disabled=wait > 0, key="login_submit")
-    if wait > 0:
-        st.error(f"尝试次数过多，请 {wait:.0f} 秒后再试 (too many attempts; try again in {wait:.0f} s)")
-        return False
+        submitted = st.form_submit_button("登录 Log in", key="login_submit")
     if submitted:
         try:
-            outcome = state.attempt(password, config)
+            outcome, wait = password_attempt(password, config, logins, address)
         except BadHash as exc:
             st.error(f"管理员密码哈希配置有误 ({exc})")
             return False
+        if outcome != "locked":
+            security().audit.record(
+                "login",
+                actor=PASSWORD_ACCOUNT,
+                detail={"address": address, "method": "password", "ok": outcome == "ok"},
+            )
         if outcome == "ok":
+            state.sign_in(PASSWORD_ACCOUNT, "password")
             st.rerun()
-        elif outcome == "locked":
-            st.error(f"尝试次数过多，请 {state.wait_seconds():.0f} 秒后再试 (too many attempts)")
-        else:
+        elif outcome == "wrong":
             st.error("密码错误 (wrong password)")
+    if wait > 0:
+        st.error(f"尝试次数过多，请 {wait:.0f} 秒后再试 (too many attempts; try again in {wait:.0f} s)")
     return False
 
 

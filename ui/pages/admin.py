@@ -13,8 +13,9 @@ import streamlit as st  # noqa: E402
 
 from retrieval.documents import AUTHORITIES, AUTHORITY_LABELS_ZH, USER_ADDED  # noqa: E402
 from retrieval.library import Library  # noqa: E402
+from retrieval.quarantine import quarantined  # noqa: E402
 from retrieval.readers import SUPPORTED_SUFFIXES, DocumentRejected, max_upload_bytes  # noqa: E402
-from ui.auth import require_admin, session_login  # noqa: E402
+from ui.auth import audit, current_actor, hash_is_current, load_config, require_admin, security, session_login  # noqa: E402
 from ui.engine_resource import get_engine  # noqa: E402
 from ui.text import escape_markdown  # noqa: E402
 
@@ -48,10 +49,21 @@ engine = get_engine()
 library = Library(engine)
 
 top = st.columns([4, 1])
-top[0].caption("已登录为管理员。上传的文档保存在数据目录中，系统自带的文档不能在这里删除。 Logged in as admin.")
+top[0].caption("已登录为管理员（见下方账号）。上传的文档保存在数据目录中，系统自带的文档不能在这里删除。 Signed in as:")
+top[0].text(current_actor())
 if top[1].button("退出登录 Log out", key="logout"):
+    audit("logout")
+    was_sso = session_login().method == "sso"
     session_login().logout()
+    if was_sso:
+        st.logout()
     st.rerun()
+_config = load_config(st.secrets)
+if _config.kind == "hash" and not hash_is_current(_config.secret):
+    st.warning(
+        "管理员密码哈希的强度低于当前标准，请用 `python -m ui.auth` 重新生成。 "
+        "The admin password hash uses less work than the current standard (scrypt N=2^17); make a new one."
+    )
 
 if FLASH in st.session_state:
     kind, message = st.session_state.pop(FLASH)
@@ -102,9 +114,11 @@ if submitted:
             )
         except DocumentRejected as exc:
             bar.empty()
+            audit("add_refused", target=upload.name[:200], reason=exc.code)
             st.error(f"未添加 Not added: {escape_markdown(str(exc))}")
         else:
             d = result.document
+            audit("add", target=d.doc_id, title=d.title, file=upload.name[:200], chunks=result.chunks)
             pages = f"，{result.pages} 页" if result.pages else ""
             _flash(
                 "ok",
@@ -154,6 +168,7 @@ if removable:
                 bar.empty()
                 st.error(escape_markdown(str(exc)))
             else:
+                audit("remove", target=result.document.doc_id, title=result.document.title)
                 _flash("ok", f"已删除 Removed《{escape_markdown(result.document.title)}》（{result.document.doc_id}）")
                 st.rerun()
 else:
@@ -168,5 +183,49 @@ st.caption(
 if st.button("重建索引 Rebuild index", key="rebuild"):
     bar, report = _progress_bar()
     library.rebuild(progress=report)
+    audit("rebuild", chunks=engine.status().chunks)
     _flash("ok", "索引已重建 The index was rebuilt")
     st.rerun()
+
+# ---- quarantine, audit log and sign-in record --------------------------------------------
+held = quarantined(engine.settings.data_dir)
+if held:
+    st.subheader("隔离的文档 Quarantined documents", anchor=False)
+    st.caption(
+        "这些已添加的文档无法建立索引，已移到数据目录的 quarantine/ 中（附原因文件）。 "
+        "These added documents could not be indexed and were moved to quarantine/ with a reason file."
+    )
+    st.dataframe(
+        [{"编号 ID": q.doc_id, "标题 Title": q.title, "原因 Reason": q.reason, "时间 When (UTC)": q.at} for q in held],
+        hide_index=True,
+    )
+
+st.subheader("操作记录 Audit log", anchor=False)
+with st.expander("最近 100 条管理操作 Last 100 admin actions", expanded=False):
+    st.dataframe(
+        [
+            {
+                "时间 When (UTC)": e.created_at.isoformat(timespec="seconds"),
+                "账号 Who": e.actor,
+                "操作 Action": e.action,
+                "对象 Target": e.target,
+                "详情 Detail": ", ".join(f"{k}={v}" for k, v in sorted(e.detail.items())),
+            }
+            for e in security().audit.entries(limit=100)
+        ],
+        hide_index=True,
+    )
+with st.expander("最近 100 次登录尝试 Last 100 sign-in attempts", expanded=False):
+    st.dataframe(
+        [
+            {
+                "时间 When (UTC)": a.created_at.isoformat(timespec="seconds"),
+                "账号 Account": a.account,
+                "来源地址 Address": a.address,
+                "方式 Method": a.method,
+                "结果 Result": "成功 ok" if a.ok else "失败 failed",
+            }
+            for a in security().logins.recent(100)
+        ],
+        hide_index=True,
+    )
