@@ -91,8 +91,10 @@ def documents_from_seed(path: str | Path) -> list[Document]:
             title=f"{INTERPRETATION_TITLE}（问1–问10）",
             text="\n".join(parts.interpretation) + "\n",
             authority=OFFICIAL_INTERPRETATION,
-            issuer=ISSUERS,
-            number=number,
+            # The page says neither who issued the interpretation nor under what number (it only
+            # names the notice it interprets), so neither is claimed here.
+            issuer="",
+            number="",
             date="",
             source=source,
         ),

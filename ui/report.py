@@ -7,14 +7,10 @@ from pathlib import Path
 
 from .corpus_view import ClauseRef
 from .eligibility import Outcome, Result
-from .knowledge import Knowledge
+from .knowledge import KIND_LABELS, KINDS, UNNAMED_ACTOR, Knowledge
 
 from .fonts import add_cjk_font
-SECTIONS = [("measure", "可享受的支持措施"), ("obligation", "需要履行的义务"), ("contact", "联系谁")]
-
-
-def _pilot_text(value: str) -> str:
-    return {"yes": "是", "no": "否", "unsure": "不确定"}[value]
+ANSWER_TEXT = {"yes": "是", "no": "否", "unsure": "不确定"}
 
 
 def report_lines(knowledge: Knowledge, result: Result, lookup, today: dt.date) -> list[tuple[str, str]]:
@@ -22,17 +18,25 @@ def report_lines(knowledge: Knowledge, result: Result, lookup, today: dt.date) -
     p = result.profile
     out = [("h1", "适用性自查报告 · 人社部发〔2025〕27号"), ("small", f"生成日期：{today.isoformat()}")]
     out.append(("p", f"身份：{knowledge.role(p.role).label}"))
-    if p.role != "province":
-        out.append(("p", f"所在城市是否为试点城市：{_pilot_text(p.pilot_city)}"))
-        out.append(("p", f"位于国家级产业园区：{'是' if p.park else '否'}"))
+    for cond in knowledge.conditions:
+        answer = p.answer(cond.id)
+        if cond.id == "pilot_city" or cond.id in dict(p.other):
+            out.append(("p", f"{cond.question}{ANSWER_TEXT[answer]}"))
     needs = "、".join(knowledge.need(n).label for n in p.needs) or "未选择（显示全部）"
     out.append(("p", f"关注的需求：{needs}"))
-    for kind, title in SECTIONS:
+    if knowledge.pilot_status is not None:
+        out.append(("small", knowledge.pilot_status.text))
+    out.append(("small", "“支持”“推动”“鼓励”“引导”等为政策原文用词，表示政策方向，不等于可直接申领的待遇。"))
+    for kind in KINDS:
         items = result.of_kind(kind)
-        out.append(("h2", f"{title}（{len(items)}）"))
+        out.append(("h2", f"{KIND_LABELS[kind][0]}（{len(items)}）"))
         if not items:
             out.append(("p", "无"))
         for o in items:
+            out += _item_lines(o, lookup, today)
+    if result.closed:
+        out.append(("h2", f"已结束的事项（{len(result.closed)}）"))
+        for o in result.closed:
             out += _item_lines(o, lookup, today)
     out.append(("h2", f"不适用的事项及原因（{len(result.excluded_by_facts)}）"))
     if not result.excluded_by_facts:
@@ -50,16 +54,25 @@ def report_lines(knowledge: Knowledge, result: Result, lookup, today: dt.date) -
 
 
 def _item_lines(o: Outcome, lookup, today: dt.date) -> list[tuple[str, str]]:
-    ref: ClauseRef | None = lookup(o.item.chunk)
-    lines = [("h3", o.item.title)]
-    if o.item.deadline:
-        state = "已过" if o.item.deadline < today else "未到"
-        lines.append(("p", f"截止日期：{o.item.deadline.isoformat()}（{state}）"))
-    if o.caveat:
-        lines.append(("p", f"注意：{o.caveat}（请向当地人社部门核实所在城市是否为试点城市）"))
-    if ref:
-        lines.append(("small", f"出处：{ref.authority_label} · {ref.doc_title} · {ref.section}"))
-    lines.append(("quote", f"“{o.item.quote}”"))
+    item = o.item
+    lines = [("h3", item.title)]
+    if item.verb:
+        lines.append(("p", f"原文用词：{item.verb}"))
+    if item.actor:
+        who = "条款未点名实施主体" if item.actor.startswith(UNNAMED_ACTOR) else "谁来做"
+        lines.append(("p", f"{who}：{item.actor}"))
+    if item.deadline:
+        state = "已过" if item.deadline < today else "未到"
+        lines.append(("p", f"截止日期：{item.deadline.isoformat()}（{state}）"))
+    if o.caveats:
+        lines.append(("p", f"条件：{o.caveat}（请向当地人社部门核实）"))
+    if item.disputed and item.note:
+        lines.append(("p", f"文件不一致：{item.note}"))
+    for cite in item.sources:
+        ref: ClauseRef | None = lookup(cite.chunk)
+        if ref:
+            lines.append(("small", f"出处：{ref.authority_label} · {ref.doc_title} · {ref.section}"))
+        lines.append(("quote", f"“{cite.quote}”"))
     return lines
 
 
