@@ -8,10 +8,13 @@ import uuid
 import streamlit as st
 
 from retrieval.engine import MAX_QUESTION_CHARS, Answer, QuestionError
+from retrieval.followup import complete
 from ui.auth import is_admin
 from ui.components import authority_badge, citation_card
 from ui.corpus_view import ClauseRef
 from ui.engine_resource import get_engine, get_feedback_store
+from ui.export import Turn, export_buttons
+from ui.share import read_shared, share_panel, understood_note
 from ui.text import escape_markdown, find_all
 
 EXAMPLES = {
@@ -34,6 +37,8 @@ EXAMPLES = {
 
 CHAT = "pqa_chat"
 PENDING = "pqa_pending"
+PENDING_ALONE = "pqa_pending_alone"
+SHARED = "pqa_shared"  # the shared link (?q=…&after=…) already answered in this session
 
 engine = get_engine()
 feedback = get_feedback_store()
@@ -45,11 +50,28 @@ def queue(question: str) -> None:
     st.session_state[PENDING] = question
 
 
-def answer_question(question: str) -> None:
-    entry: dict = {"question": question, "answer": None, "error": "", "fb_id": None}
+def queue_alone(question: str) -> None:
+    st.session_state[PENDING] = question
+    st.session_state[PENDING_ALONE] = True
+
+
+def earlier_questions() -> list[str]:
+    """The conversation so far, oldest first, each as it was understood (declined ones included)."""
+    return [e.get("understood_as") or e["question"] for e in st.session_state[CHAT] if e["answer"] is not None]
+
+
+def answer_question(question: str, alone: bool = False, after: list[str] | None = None) -> None:
+    earlier = earlier_questions() if after is None else after
+    # A follow-up ("那高校呢？") is completed from the earlier questions before it is searched.
+    completion = complete(question, [] if alone else earlier)
+    entry: dict = {
+        "question": question, "answer": None, "error": "", "fb_id": None,
+        "understood_as": completion.question if completion.rewritten else "",
+        "after": earlier[-1:] if completion.rewritten else [],
+    }
     try:
         with st.spinner("正在检索文件… Searching the documents…"):
-            entry["answer"] = engine.ask(question)
+            entry["answer"] = engine.ask(completion.question)
     except QuestionError as exc:
         entry["error"] = str(exc)
     st.session_state[CHAT].append(entry)
@@ -91,6 +113,8 @@ def show_answer(i: int, entry: dict) -> None:
     if ans is None:
         st.error(entry["error"])
         return
+    if entry.get("understood_as"):
+        understood_note(entry["question"], entry["understood_as"], f"pqa_alone_{i}", queue_alone)
     if not ans.answerable:
         st.warning(f"**这几份文件没有涉及这个问题 · Not covered by these documents**  \n{escape_markdown(ans.answer)}")
         if ans.suggestions:
@@ -120,6 +144,7 @@ def show_answer(i: int, entry: dict) -> None:
             with st.expander(f"其他相关条款 More sources ({len(others)})"):
                 for k, ref in others:
                     citation_card(rank=k, ref=ref, spans=spans_for(ans, ref, False))
+    share_panel(f"pqa_share_{i}", entry["question"], ans, entry.get("understood_as", ""), entry.get("after", []))
     st.caption("这个回答有帮助吗？ Was this helpful?")
     st.feedback("thumbs", key=f"pqa_fb_{i}", on_change=on_rating, args=(i,))
     if entry["fb_id"] is not None:
@@ -141,9 +166,15 @@ st.caption(
 
 prompt = st.chat_input(f"输入你的问题（{MAX_QUESTION_CHARS}字以内）… Type your question")
 pending = st.session_state.pop(PENDING, None)
+alone = st.session_state.pop(PENDING_ALONE, False) and prompt is None
 question = prompt if prompt is not None else pending
+# A shared link (?q=…&after=…) is answered once when the page opens with it.
+shared = read_shared(st.query_params, st.query_params.get_all)
+if shared is not None and st.session_state.get(SHARED) != shared:
+    st.session_state[SHARED] = shared
+    answer_question(shared.question, after=list(shared.after))
 if question is not None:
-    answer_question(question)
+    answer_question(question, alone=alone)
 
 history = st.session_state[CHAT]
 if not history:
@@ -164,6 +195,11 @@ for i, entry in enumerate(history):
         st.text(entry["question"])
     with st.chat_message("assistant"):
         show_answer(i, entry)
+
+if any(e["answer"] is not None for e in history):
+    st.caption("导出对话（含出处与索引构建时间） · Export the conversation with its sources")
+    turns = [Turn(e["question"], e["answer"], e.get("understood_as", ""), e["error"]) for e in history]
+    export_buttons(turns, engine.status().built_at)
 
 # Feedback holds other users' questions and comments: only a logged-in admin may export it.
 if is_admin():
