@@ -2,7 +2,10 @@
 
 Chinese policy documents number their structure (一、 / （一） / 第一条 / 问1：);
 a chunk is one clause or paragraph with its heading path, so a citation points at
-the exact clause. Units longer than `MAX_UNIT_CHARS` are split on sentence
+the exact clause. A law or regulation (a document of 第X条 articles) is chunked by
+article under its 第X章 / 第X节 (`第五章 法律责任 › 第四十二条`, id `ch5.art42`),
+the enumerated items （一）（二） of an article staying with it; plans and guides nest
+一、 › （一） › 1.; 附件 and tables (rows of cells separated by |) are chunks of their own. Units longer than `MAX_UNIT_CHARS` are split on sentence
 boundaries only. Every chunk records the offsets of its original span.
 """
 
@@ -11,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .documents import Document
+from .doc_header import first_fact, header_facts
+from .documents import COMMENTARY, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE, Document
 
-CHUNKER_VERSION = "clause-v1"
+CHUNKER_VERSION = "clause-v2"
 MAX_UNIT_CHARS = 300
 TARGET_PIECE_CHARS = 200
 SMALL_UNIT_CHARS = 120
@@ -25,6 +29,17 @@ _L1_RE = re.compile(rf"^(?:第([{_NUM}\d]+)[章部分篇]|([{_NUM}]+)、)\s*\S")
 _ITEM_RE = re.compile(rf"^(?:（([{_NUM}\d]+)）|\(([{_NUM}\d]+)\)|第([{_NUM}\d]+)条)")
 _ARABIC_RE = re.compile(r"^(\d{1,2})[.、．]\s*(?!\d)")
 _QUESTION_RE = re.compile(r"^问\s*(\d+)\s*[：:]")
+_CHAPTER_RE = re.compile(rf"^第([{_NUM}\d]+)章(?:\s|$)")
+_SECTION_RE = re.compile(rf"^第([{_NUM}\d]+)节(?:\s|$)")
+_ARTICLE_RE = re.compile(rf"^第([{_NUM}\d]+)条(?:\s|$|(?=[^，。、；]))")
+# An annex starts with a line "附件", "附件2" or "附件2：标题"; "附件：1.…" is the list of annexes
+# at the end of the body, not an annex.
+_ANNEX_RE = re.compile(r"^附\s*件\s*(\d*)\s*[：:]?\s*(\D.*)?$")
+_ANNEX_LIST_RE = re.compile(r"^附\s*件\s*[：:]\s*\d")
+_LIST_ITEM_RE = re.compile(r"^\d{1,2}[.、．]\s*[^。；]{1,40}$")
+_TABLE_ROW_RE = re.compile(r"^\|?[^|]*\|[^|]*\|?")
+# A document with at least this many 第X条 lines is a law or regulation: it is chunked by article.
+LAW_MIN_ARTICLES = 3
 _DATE_LINE_RE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 _SENTENCE_FINAL = "。！？；，.!?;,"
 _HEADING_MAX = 40
@@ -44,6 +59,10 @@ class Chunk:
     start: int
     end: int
     page: int | None = None
+    # Read by OCR (a scanned page): shown on the citation, since recognition can misread.
+    ocr: bool = False
+    # The document has been replaced by a newer version; ranking prefers the current one.
+    superseded: bool = False
     # Heading path, plus the document's header metadata on its first chunk: searched, not cited.
     context: str = ""
 
@@ -121,8 +140,18 @@ def _is_short_heading(line: str) -> bool:
     return len(line) <= _HEADING_MAX and line[-1] not in _SENTENCE_FINAL
 
 
+def _is_table_row(t: str) -> bool:
+    return t.count("|") >= 2 and bool(_TABLE_ROW_RE.match(t))
+
+
+def _is_law(lines: list[_Line]) -> bool:
+    return sum(1 for line in lines if _ARTICLE_RE.match(line.text)) >= LAW_MIN_ARTICLES
+
+
 def _units(doc: Document) -> list[_Unit]:
     lines = _lines(doc.text)
+    law = _is_law(lines)
+    annexes = tables = 0
     units: list[_Unit] = []
     path: list[tuple[str, str]] = []  # level-ordered stack: [(key, heading), ...]
     levels: list[int] = []
@@ -138,10 +167,72 @@ def _units(doc: Document) -> list[_Unit]:
         levels.append(level)
         path.append((key, heading))
 
+    def flush_front() -> None:
+        # Front matter before a numbered heading (a law's title and adoption note) is its own chunk.
+        nonlocal front, front_path, seen_paragraph
+        if front and not seen_paragraph:
+            front_path = [("front", front[0].text.rstrip("：:"))]
+            units.append(_Unit(front_path, front[0].start, front[-1].end))
+            front = []
+            seen_paragraph = True
+
+    def law_boundary(t: str) -> bool:
+        return bool(
+            _ARTICLE_RE.match(t) or _CHAPTER_RE.match(t) or _SECTION_RE.match(t) or _ANNEX_RE.match(t) or _starts_section(t)
+        )
+
     i = 0
     while i < len(lines):
         line = lines[i]
         t = line.text
+        if _ANNEX_LIST_RE.match(t):
+            j = i + 1
+            while j < len(lines) and _LIST_ITEM_RE.match(lines[j].text):
+                j += 1
+            units.append(_Unit(list(path) or front_path, line.start, lines[j - 1].end))
+            seen_paragraph = True
+            i = j
+            continue
+        if (m := _ANNEX_RE.match(t)) and len(t) <= _HEADING_MAX and "。" not in t:
+            flush_front()
+            annexes += 1
+            heading = t
+            nxt = lines[i + 1].text if i + 1 < len(lines) else ""
+            if not m.group(2) and _is_short_heading(nxt) and not _starts_section(nxt) and not _ANNEX_RE.match(nxt):
+                heading, i = f"{t} {nxt}", i + 1  # the annex's title line
+            set_heading(0, f"annex{m.group(1) or annexes}", heading)
+            i += 1
+            continue
+        if _is_table_row(t):
+            j = i
+            while j < len(lines) and _is_table_row(lines[j].text):
+                j += 1
+            tables += 1
+            units.append(_Unit([*path, (f"table{tables}", f"表格{tables}")], line.start, lines[j - 1].end))
+            seen_paragraph = True
+            i = j
+            continue
+        if law and (m := _CHAPTER_RE.match(t) or _SECTION_RE.match(t)):
+            flush_front()
+            level, prefix = (1, "ch") if m.re is _CHAPTER_RE else (2, "sec")
+            set_heading(level, f"{prefix}{chinese_number(m.group(1))}", t)
+            i += 1
+            continue
+        if law and (m := _ARTICLE_RE.match(t)):
+            flush_front()
+            num = m.group(1)
+            # Articles sit under chapters and sections, not under a （一） item that preceded them.
+            while levels and levels[-1] >= 2 and not path[-1][0].startswith("sec"):
+                levels.pop()
+                path.pop()
+            set_heading(3, f"art{chinese_number(num)}", f"第{num}条")
+            # An article and all of its paragraphs and enumerated items form one unit.
+            j = i + 1
+            while j < len(lines) and not law_boundary(lines[j].text):
+                j += 1
+            units.append(_Unit(list(path), line.start, lines[j - 1].end))
+            i = j
+            continue
         # The signature block: a run of short lines closed by a date line.
         if seen_paragraph and _is_short_heading(t) and not _L1_RE.match(t):
             j = i
@@ -162,6 +253,7 @@ def _units(doc: Document) -> list[_Unit]:
             i = j
             continue
         if (m := _L1_RE.match(t)) and len(t) <= _HEADING_MAX and "。" not in t:
+            flush_front()
             num = m.group(1) or m.group(2)
             set_heading(1, str(chinese_number(num)), t)
             i += 1
@@ -170,9 +262,13 @@ def _units(doc: Document) -> list[_Unit]:
             num = m.group(1) or m.group(2) or m.group(3)
             head = re.split(r"[。：]", t, maxsplit=1)[0]
             set_heading(2, str(chinese_number(num)), head[:_HEADING_MAX])
+            if len(t) <= len(head) + 1 and i + 1 < len(lines) and _ARABIC_RE.match(lines[i + 1].text):
+                i += 1  # "（一）健全协同工作机制。" only heads its 1. 2. items
+                continue
         elif m := _ARABIC_RE.match(t):
             head = re.split(r"[。：]", t, maxsplit=1)[0]
-            set_heading(2, m.group(1), head[:_HEADING_MAX])
+            # 1. items sit under a （一） item when there is one (plans: 一、 › （一） › 1.).
+            set_heading(3 if levels and levels[-1] >= 2 else 2, m.group(1), head[:_HEADING_MAX])
         elif _is_short_heading(t):
             if not seen_paragraph:
                 front.append(line)
@@ -277,6 +373,10 @@ def chunk_document(doc: Document) -> list[Chunk]:
         unit_id = base if used[base] == 1 else f"{base}/{used[base]}"
         section = SECTION_SEP.join(heading for _, heading in unit.path)
         context = section
+        if doc.authority not in _SHIPPED_KINDS:
+            # Once several documents are loaded, a clause of an added one is asked about by the
+            # document's name ("条例第四十二条", "省方案的文号"): its title is part of its context.
+            context = f"{doc.title}{SECTION_SEP}{section}"
         if unit.path and unit.path[0][0] == "front":
             context = f"{section}\n{document_header(doc)}"
         span = doc.text[unit.start : unit.end]
@@ -295,21 +395,35 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     start=start,
                     end=end,
                     page=doc.page_at(start),
+                    ocr=doc.is_ocr_page(doc.page_at(start)),
+                    superseded=doc.superseded,
                     context=context,
                 )
             )
     return chunks
 
 
+# The shipped documents come with curated metadata and their index is fixed by their
+# evaluation; added documents get their title in every chunk's context and a header read
+# from their text where the admin gave none.
+_SHIPPED_KINDS = frozenset({OFFICIAL_NOTICE, OFFICIAL_INTERPRETATION, COMMENTARY})
+
+
 def document_header(doc: Document) -> str:
     """The document's own metadata in words, so "who issued it / when / which number" finds its head."""
+    issuer, number, date = doc.issuer, doc.number, doc.date
+    if doc.authority not in _SHIPPED_KINDS:
+        facts = header_facts(doc.text)
+        issuer = issuer or getattr(first_fact(facts, "issuer"), "value", "")
+        number = number or getattr(first_fact(facts, "number"), "value", "")
+        date = date or getattr(first_fact(facts, "date"), "value", "")
     parts = [doc.title]
-    if doc.issuer:
-        parts.append(f"发文机关（联合印发部门）：{doc.issuer}")
-    if doc.number:
-        parts.append(f"文号：{doc.number}")
-    if doc.date:
-        parts.append(f"印发日期：{doc.date}")
+    if issuer:
+        parts.append(f"发文机关（联合印发部门）：{issuer}")
+    if number:
+        parts.append(f"文号：{number}")
+    if date:
+        parts.append(f"印发日期：{date}")
     return "；".join(parts)
 
 

@@ -13,16 +13,22 @@ OFFICIAL_NOTICE = "official notice"
 OFFICIAL_INTERPRETATION = "official interpretation"
 COMMENTARY = "commentary"
 USER_ADDED = "user-added"
+# Kinds a city adds beside the notice: its province's and its own implementation plans and
+# application guides, and the laws and regulations the pilot sits under.
+LOCAL_PLAN = "local plan"
+LAW = "law"
 
-AUTHORITIES = (OFFICIAL_NOTICE, OFFICIAL_INTERPRETATION, COMMENTARY, USER_ADDED)
+AUTHORITIES = (OFFICIAL_NOTICE, OFFICIAL_INTERPRETATION, COMMENTARY, USER_ADDED, LOCAL_PLAN, LAW)
 AUTHORITY_LABELS_ZH = {
     OFFICIAL_NOTICE: "通知原文",
     OFFICIAL_INTERPRETATION: "官方解读",
     COMMENTARY: "媒体解读",
     USER_ADDED: "用户添加",
+    LOCAL_PLAN: "地方方案",
+    LAW: "法律法规",
 }
 # Ties between sources go to the more authoritative one.
-AUTHORITY_RANK = {OFFICIAL_NOTICE: 0, OFFICIAL_INTERPRETATION: 1, USER_ADDED: 2, COMMENTARY: 3}
+AUTHORITY_RANK = {OFFICIAL_NOTICE: 0, OFFICIAL_INTERPRETATION: 1, LAW: 2, LOCAL_PLAN: 2, USER_ADDED: 2, COMMENTARY: 3}
 
 MANIFEST = "manifest.json"
 
@@ -41,6 +47,12 @@ class Document:
     source: str = ""
     # For paged sources (PDF): the character offset at which each page starts.
     page_starts: tuple[int, ...] = field(default_factory=tuple)
+    # Pages read by OCR (no text layer): (page number, mean recognition confidence 0–1).
+    ocr_pages: tuple[tuple[int, float], ...] = field(default_factory=tuple)
+    # The document this one replaces, and the one that replaced it (it then stays readable,
+    # marked superseded, and ranks below the current version).
+    replaces: str = ""
+    superseded_by: str = ""
 
     def __post_init__(self) -> None:
         if self.authority not in AUTHORITIES:
@@ -60,11 +72,27 @@ class Document:
                 page = i
         return page + 1
 
+    @property
+    def superseded(self) -> bool:
+        return bool(self.superseded_by)
+
+    def is_ocr_page(self, page: int | None) -> bool:
+        return page is not None and any(p == page for p, _ in self.ocr_pages)
+
     def metadata(self) -> dict:
         meta = asdict(self)
         meta.pop("text")
         meta["page_starts"] = list(self.page_starts)
+        meta["ocr_pages"] = [list(p) for p in self.ocr_pages]
+        # Fields added later are left out while unset, so a corpus that does not use them
+        # keeps its hash (and its index).
+        for key in _OPTIONAL_FIELDS:
+            if not meta[key]:
+                meta.pop(key)
         return meta
+
+
+_OPTIONAL_FIELDS = ("ocr_pages", "replaces", "superseded_by")
 
 
 def corpus_hash(documents: list[Document]) -> str:
@@ -112,6 +140,7 @@ class CorpusDir:
             meta = dict(meta)
             text = (self.path / meta.pop("file")).read_text(encoding="utf-8")
             meta["page_starts"] = tuple(meta.get("page_starts", ()))
+            meta["ocr_pages"] = tuple((int(p), float(c)) for p, c in meta.get("ocr_pages", ()))
             docs.append(Document(text=text, **meta))
         return docs
 
@@ -151,6 +180,8 @@ __all__ = [
     "COMMENTARY",
     "CorpusDir",
     "Document",
+    "LAW",
+    "LOCAL_PLAN",
     "OFFICIAL_INTERPRETATION",
     "OFFICIAL_NOTICE",
     "USER_ADDED",

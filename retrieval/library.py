@@ -39,6 +39,9 @@ class DocumentInfo:
     # None when the live index was built before this document was added or changed.
     chunks: int | None
     removable: bool  # added after installation (the shipped corpus is edited in git, not here)
+    superseded_by: str = ""  # the newer version that replaced this one
+    replaces: str = ""
+    ocr_pages: tuple[tuple[int, float], ...] = ()  # (page, confidence) of pages read by OCR
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def check_upload(
     date: str = "",
     issuer: str = "",
     number: str = "",
+    progress: BuildProgress | None = None,
 ) -> Document:
     """The Document a file would become, if it is acceptable and new; raises DocumentRejected.
 
@@ -96,7 +100,7 @@ def check_upload(
     """
     # Parsed in a child process with memory and time limits: see retrieval/sandbox.py.
     doc = read_document_isolated(
-        data, filename, doc_id="pending", title=title, authority=authority, date=date, issuer=issuer, number=number
+        data, filename, progress, doc_id="pending", title=title, authority=authority, date=date, issuer=issuer, number=number
     )
     doc = replace(doc, doc_id=new_doc_id(doc))
     other = _duplicate_of(doc, load_documents(settings))
@@ -112,6 +116,26 @@ def check_upload(
             f"the file would make {len(chunks)} chunks; the limit is {max_chunks()}",
         )
     return doc
+
+
+def check_replaceable(settings: Settings, doc_id: str) -> None:
+    """Raises DocumentRejected unless doc_id is an added document that is still current."""
+    for d in CorpusDir(settings.added_dir).load():
+        if d.doc_id == doc_id:
+            if d.superseded_by:
+                raise DocumentRejected(
+                    "superseded",
+                    f"{doc_id} 已被 {d.superseded_by} 取代，请替换当前版本",
+                    f"{doc_id!r} was already replaced by {d.superseded_by!r}; replace the current version",
+                )
+            return
+    if any(d.doc_id == doc_id for d in CorpusDir(settings.corpus_dir).load()):
+        raise DocumentRejected(
+            "not_replaceable",
+            f"{doc_id} 是系统自带文档，不能在这里替换",
+            f"{doc_id!r} is part of the shipped corpus and cannot be replaced here",
+        )
+    raise DocumentRejected("not_found", f"没有编号为 {doc_id!r} 的文档", f"no document with id {doc_id!r}")
 
 
 def check_removable(settings: Settings, doc_id: str) -> None:
@@ -159,6 +183,9 @@ class Library:
                     pages=len(d.page_starts),
                     chunks=counts.get(d.doc_id, 0) if fresh else None,
                     removable=d.doc_id in added_ids,
+                    superseded_by=d.superseded_by,
+                    replaces=d.replaces,
+                    ocr_pages=d.ocr_pages,
                 )
             )
         return out
@@ -186,17 +213,28 @@ class Library:
         issuer: str = "",
         number: str = "",
         progress: BuildProgress | None = None,
+        replaces: str = "",
     ) -> AddResult:
+        """Add a file; with `replaces`, as the newer version of that added document, which stays
+        readable but is marked superseded (and ranked below the current version)."""
         started = time.perf_counter()
+        if replaces:
+            check_replaceable(self.settings, replaces)
         doc = self.prepare(
-            data, filename, title=title, authority=authority, date=date, issuer=issuer, number=number
+            data, filename, title=title, authority=authority, date=date, issuer=issuer, number=number, progress=progress
         )
+        if replaces:
+            doc = replace(doc, replaces=replaces)
 
         def change() -> None:
             # Checked again under the lock: another admin may have added the same file meanwhile.
             other = _duplicate_of(doc, load_documents(self.settings))
             if other is not None:
                 raise _duplicate_error(doc, other)
+            if replaces:
+                check_replaceable(self.settings, replaces)
+                old = next(d for d in self.added.load() if d.doc_id == replaces)
+                self.added.add(replace(old, superseded_by=doc.doc_id))
             self.added.add(doc)
 
         self._rebuild_with(change, undo=lambda: self._discard(doc.doc_id), progress=progress)
@@ -210,6 +248,7 @@ class Library:
         def change() -> None:
             check_removable(self.settings, doc_id)
             removed.append(self.added.remove(doc_id))
+            self._reinstate_replaced(removed[-1])
 
         self._rebuild_with(change, undo=lambda: self._restore(removed), progress=progress)
         return RemoveResult(removed[0], round(time.perf_counter() - started, 3))
@@ -240,13 +279,23 @@ class Library:
 
     def _discard(self, doc_id: str) -> None:
         try:
-            self.added.remove(doc_id)
+            removed = self.added.remove(doc_id)
         except KeyError:
-            pass
+            return
+        self._reinstate_replaced(removed)
+
+    def _reinstate_replaced(self, removed: Document) -> None:
+        """Once a newer version is gone, the version it replaced is current again."""
+        for old in self.added.load():
+            if removed.replaces and old.doc_id == removed.replaces and old.superseded_by == removed.doc_id:
+                self.added.add(replace(old, superseded_by=""))
 
     def _restore(self, removed: list[Document]) -> None:
         for doc in removed:
             self.added.add(doc)
+            for old in self.added.load():
+                if doc.replaces and old.doc_id == doc.replaces and not old.superseded_by:
+                    self.added.add(replace(old, superseded_by=doc.doc_id))
 
 
 __all__ = ["AddResult", "DocumentInfo", "Library", "RemoveResult", "check_removable", "check_upload", "new_doc_id"]

@@ -42,6 +42,8 @@ class Page:
 
     number: int
     text: str
+    # Set when the page was read by OCR: the mean recognition confidence (0–1).
+    ocr_confidence: float | None = None
 
 
 def max_upload_bytes() -> int:
@@ -236,15 +238,46 @@ def _read_pdf(data: bytes) -> list[Page]:
     if not raw_pages:
         raise DocumentRejected("empty", "PDF 没有任何页面", "the PDF has no pages")
     page_lines = [[line.strip() for line in normalize_text(t).split("\n")] for t in raw_pages]
-    visible = sum(len(re.sub(r"\s", "", "".join(lines))) for lines in page_lines)
-    if visible < MIN_CHARS_PER_PAGE * len(raw_pages):
+    scanned = [i + 1 for i, lines in enumerate(page_lines) if len(re.sub(r"\s", "", "".join(lines))) < MIN_CHARS_PER_PAGE]
+    confidence = _ocr_scanned_pages(data, scanned, page_lines, len(raw_pages))
+    width = _column_width(page_lines)
+    return [
+        Page(i + 1, "\n".join(reflow(lines, width)), confidence.get(i + 1)) for i, lines in enumerate(page_lines)
+    ]
+
+
+def _ocr_scanned_pages(data: bytes, scanned: list[int], page_lines: list[list[str]], n_pages: int) -> dict[int, float]:
+    """Read pages without a text layer by OCR (retrieval/ocr.py), in place; their confidences by page."""
+    from . import ocr
+
+    visible = n_pages - len(scanned)
+    if not scanned:
+        return {}
+    if not ocr.available():
+        if visible:  # a blank or picture page among text pages needs no OCR to be useful
+            return {}
         raise DocumentRejected(
             "no_text_layer",
-            "PDF 中没有可提取的文字（可能是扫描件），需要先进行 OCR 文字识别再上传",
-            "the PDF has no text layer (probably scanned); run OCR on it first, then upload the result",
+            "PDF 中没有可提取的文字（可能是扫描件），本系统未安装 OCR 组件（rapidocr-onnxruntime）",
+            "the PDF has no text layer (probably scanned) and OCR (rapidocr-onnxruntime) is not installed",
         )
-    width = _column_width(page_lines)
-    return [Page(i + 1, "\n".join(reflow(lines, width))) for i, lines in enumerate(page_lines)]
+    try:
+        pages = ocr.ocr_pdf_pages(data, scanned)
+    except ocr.OcrLimitExceeded as exc:
+        raise DocumentRejected(exc.code, exc.zh, exc.en) from exc
+    out = {}
+    for page in pages:
+        lines = [line.strip() for line in normalize_text(page.text).split("\n")]
+        if len(re.sub(r"\s", "", "".join(lines))) >= MIN_CHARS_PER_PAGE:
+            page_lines[page.number - 1] = lines
+            out[page.number] = page.confidence
+    if not out and not visible:
+        raise DocumentRejected(
+            "no_text_layer",
+            "PDF 中没有可提取的文字，文字识别（OCR）也没有识别出文字",
+            "the PDF has no text layer, and OCR found no text on its pages",
+        )
+    return out
 
 
 def _check_page_count(reader) -> None:
@@ -409,6 +442,7 @@ def document_from_pages(
 ) -> Document:
     """Join page texts into one Document; for paged sources, remember where each page starts."""
     texts, starts, offset = [], [], 0
+    ocr_pages = tuple((p.number, p.ocr_confidence) for p in pages if p.ocr_confidence is not None)
     for page in pages:
         text = normalize_text(page.text)
         starts.append(offset)
@@ -437,6 +471,7 @@ def document_from_pages(
         date=date,
         source=source,
         page_starts=tuple(starts) if paged else (),
+        ocr_pages=ocr_pages,
     )
 
 

@@ -60,11 +60,12 @@ def _too_complex(detail: str):
     )
 
 
-def read_document_isolated(data: bytes, filename: str, **kwargs):
+def read_document_isolated(data: bytes, filename: str, progress=None, **kwargs):
     """`readers.read_document(data, filename, **kwargs)`, run in a limited child process.
 
     Returns the Document, or raises DocumentRejected: the reader's own rejection, or
-    `too_complex` when the child ran out of memory or time.
+    `too_complex` when the child ran out of memory or time. `progress(stage, done, total)`
+    hears the child's per-page OCR progress as it happens.
     """
     from .documents import Document
     from .readers import DocumentRejected
@@ -78,15 +79,10 @@ def read_document_isolated(data: bytes, filename: str, **kwargs):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_PARENT), env.get("PYTHONPATH", "")]))
     # Thread pools reserve address space per thread; one thread keeps RLIMIT_AS meaningful.
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    if progress is not None:
+        env[PROGRESS_ENV] = "1"
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "retrieval.sandbox"],
-            input=request + b"\n" + data,
-            capture_output=True,
-            timeout=seconds,
-            cwd=_PACKAGE_PARENT,
-            env=env,
-        )
+        proc = _run_child(request + b"\n" + data, seconds, env, progress)
     except subprocess.TimeoutExpired as exc:
         raise _too_complex(f"still reading after {seconds:.0f} s") from exc
     try:
@@ -104,6 +100,59 @@ def read_document_isolated(data: bytes, filename: str, **kwargs):
     fields = {f.name for f in dataclasses.fields(Document)}
     doc = {k: _tuples(v) for k, v in reply["document"].items() if k in fields}
     return Document(**doc)
+
+
+# The child reports progress (OCR, page by page) as lines on stderr: PROGRESS_PREFIX stage done total.
+PROGRESS_ENV = "POLICY_QA_PROGRESS_STDERR"
+PROGRESS_PREFIX = "policy-qa-progress"
+
+
+def _run_child(stdin: bytes, seconds: float, env: dict, progress) -> subprocess.CompletedProcess:
+    if progress is None:
+        return subprocess.run(
+            [sys.executable, "-m", "retrieval.sandbox"],
+            input=stdin, capture_output=True, timeout=seconds, cwd=_PACKAGE_PARENT, env=env,
+        )
+    import threading
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "retrieval.sandbox"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=_PACKAGE_PARENT, env=env,
+    )
+    out: list[bytes] = []
+
+    def feed() -> None:
+        try:
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        except OSError:
+            pass  # the child died or refused early; its exit status says why
+
+    def report() -> None:
+        for raw in proc.stderr:
+            parts = raw.decode("utf-8", "replace").split()
+            if len(parts) == 4 and parts[0] == PROGRESS_PREFIX and parts[2].isdigit() and parts[3].isdigit():
+                try:
+                    progress(parts[1], int(parts[2]), int(parts[3]))
+                except Exception:  # a display callback must not break the read
+                    pass
+
+    threads = [
+        threading.Thread(target=feed, daemon=True),
+        threading.Thread(target=report, daemon=True),
+        threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
+    for t in threads:
+        t.join(timeout=5)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, b"".join(out), b"")
 
 
 def _tuples(value):
