@@ -137,6 +137,8 @@ def cmd_eval(args) -> int:
     items = load_dataset(args.dataset)
     engine = _open_engine(args)
     report = evaluate(lambda q: engine.ask(q, top_k=args.top_k), items, k=args.top_k)
+    if args.json_out:
+        _write_eval_record(args, report, engine)
     if args.json:
         print(json.dumps(report.summary(), ensure_ascii=False))
         return 0
@@ -162,6 +164,29 @@ def cmd_eval(args) -> int:
         top = r.answer.citations[0].chunk_id if r.answer.citations else "-"
         print(f"  {r.item.id:6} {what:32} top={top:28} {r.item.q}")
     return 0
+
+
+def _write_eval_record(args, report, engine) -> None:
+    from datetime import datetime, timezone
+
+    from .evaluation import HELD_OUT, TUNED_ON, result_record
+
+    dataset = Path(args.dataset).resolve()
+    # Named relative to the repository (eval/..., ../shared/...): the committed file must not carry this machine's paths.
+    try:
+        shown = dataset.relative_to(REPO_ROOT)
+    except ValueError:
+        try:
+            shown = Path("..") / dataset.relative_to(REPO_ROOT.parent)
+        except ValueError:
+            shown = dataset
+    role = HELD_OUT if args.held_out else TUNED_ON
+    record = result_record(report, shown.as_posix(), role, engine.status().model, engine.dense)
+    record["when"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    out = Path(args.json_out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
 
 
 def _library(args):
@@ -277,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dataset", default=str(REPO_ROOT.parent / "shared" / "eval" / "dev.jsonl"))
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--json-out", metavar="FILE", help="also write the full result (README's quality table reads benchmarks/results/eval-*.json)")
+    p.add_argument("--held-out", action="store_true", help="mark the set as held out: never used to choose rules or thresholds")
     engine_opts(p)
     p.set_defaults(func=cmd_eval)
 

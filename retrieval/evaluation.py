@@ -126,6 +126,33 @@ class EvalReport:
         }
 
 
+TUNED_ON = "tuned on"
+HELD_OUT = "held out"
+
+
+def result_record(report: EvalReport, dataset: str | Path, role: str, model: str | None, dense: bool) -> dict:
+    """What `eval --json-out` writes and README's quality table is generated from.
+
+    `role` says whether the set was looked at while choosing rules and thresholds
+    ("tuned on") or kept aside ("held out"): the table must not mix them up.
+    """
+    if role not in (TUNED_ON, HELD_OUT):
+        raise ValueError(f"role must be {TUNED_ON!r} or {HELD_OUT!r}")
+    answerable = sum(r.item.answerable for r in report.results)
+    return {
+        "dataset": str(dataset),
+        "role": role,
+        "model": model,
+        "dense": dense,
+        "k": report.k,
+        "answerable": answerable,
+        "out_of_scope": len(report.results) - answerable,
+        "summary": report.summary(),
+        "per_category": report.per_category(),
+        "misses": [r.item.id for r in report.misses()],
+    }
+
+
 def score_item(item: EvalItem, answer: Answer, k: int) -> ItemResult:
     hit_rank = None
     if answer.answerable and item.evidence:

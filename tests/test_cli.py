@@ -68,11 +68,17 @@ def test_bad_arguments_are_clear_errors(env):
     assert r.returncode == 2 and "error" in json.loads(r.stdout)
 
 
-def test_eval_prints_metrics_and_misses(env):
-    r = run(env, "eval", "--dataset", str(DEV_SET))
+def test_eval_prints_metrics_and_misses(env, tmp_path):
+    out = tmp_path / "eval-dev.json"
+    r = run(env, "eval", "--dataset", str(DEV_SET), "--json-out", str(out), "--held-out")
     assert r.returncode == 0, r.stderr
     for key in ["recall@5", "top1", "oos_acc", "false_abstain", "answer_acc", "median_citation_chars", "per category", "misses"]:
         assert key in r.stdout
+    # The record README's quality table is generated from: which set, held out or tuned on, what model.
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["dataset"] == "../shared/eval/dev.jsonl" and record["role"] == "held out"
+    assert record["model"] == "hash-ngram-v1:384" and record["answerable"] + record["out_of_scope"] == 35
+    assert set(record["summary"]) >= {"recall@5", "top1", "oos_acc", "false_abstain", "answer_acc", "n"}
 
 
 def test_build_reports_chunks(env):
