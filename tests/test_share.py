@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlsplit
 
-from retrieval.engine import MAX_QUESTION_CHARS
+import pytest
+
+from retrieval.engine import MAX_QUESTION_CHARS, REPO_ROOT
 from tests._app import fast_app_env, markdown_text, open_app  # noqa: F401
 from ui.share import SharedQuestion, plain_text, read_shared, share_link, share_query
 
@@ -97,3 +102,95 @@ def test_export_buttons_appear_with_a_conversation(fast_app_env):
     labels = [b.proto.label for b in at.get("download_button")]
     assert {"导出 Markdown", "导出 Word", "导出 PDF"} <= set(labels)
     assert "导出对话" in markdown_text(at)
+
+
+# ---- in Chromium: follow-up, share link, and the link opened in a new session ---------------
+
+
+@pytest.fixture(scope="module")
+def fast_server(fast_engine, fast_settings, tmp_path_factory):
+    from tests.test_browser import _free_port, _wait_healthy
+
+    port = _free_port()
+    log = tmp_path_factory.mktemp("share_server") / "streamlit.log"
+    env = {
+        **os.environ,
+        "POLICY_QA_EMBED_MODEL": fast_settings.model,
+        "POLICY_QA_CORPUS_DIR": str(fast_settings.corpus_dir),
+        "POLICY_QA_DATA_DIR": str(fast_settings.data_dir),
+        "POLICY_QA_INDEX_DIR": str(fast_settings.index_dir),
+    }
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", proc)
+        yield f"http://127.0.0.1:{port}", log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.mark.browser
+def test_follow_up_and_share_link_in_chromium(fast_server, tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.test_browser import CHROME_FLAGS, CHROMEDRIVER, CHROMIUM, _body, _settle, _wait_text
+
+    url, log = fast_server
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument("--window-size=1440,1000")
+    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    d.set_page_load_timeout(60)
+
+    def ask(question: str, wait_for: str) -> None:
+        box = WebDriverWait(d, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="stChatInputTextArea"]'))
+        box.send_keys(question)
+        box.send_keys(Keys.ENTER)
+        _wait_text(d, wait_for)
+        _settle(d)
+
+    try:
+        d.get(url + "/")
+        _wait_text(d, "试试这些问题")
+        _settle(d)
+        ask(FIRST, "依据 Source")
+        ask("那高校呢？", "理解为：高校在试点中有哪些任务？")
+        assert "单独提问原问题" in _body(d)
+
+        share = d.find_elements(By.XPATH, "//button[contains(., '分享 · 复制')]")
+        assert len(share) == 2  # one per answer
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", share[-1])
+        _wait_text(d, "Link that opens this answer")
+        codes = [c.text for c in d.find_elements(By.CSS_SELECTOR, '[data-testid="stCode"] code')]
+        link = next(c for c in codes if c.startswith(url)).replace("\n", "")
+        assert parse_qs(urlsplit(link).query) == {"q": ["那高校呢？"], "after": [FIRST]}
+        d.save_screenshot(str(tmp_path / "share.png"))
+
+        # A colleague opens the link: a new session shows that answer, completed the same way.
+        d.get(link)
+        _wait_text(d, "理解为：高校在试点中有哪些任务？")
+        _settle(d)
+        body = _body(d)
+        assert body.count("那高校呢？") >= 1 and FIRST not in body.replace("after=", "")
+        assert "依据 Source" in body
+    except Exception:
+        d.save_screenshot(str(tmp_path / "failure.png"))
+        print("page text at failure:\n", _body(d)[:3000], "\nserver log:\n", log.read_text()[-3000:])
+        raise
+    finally:
+        d.quit()
