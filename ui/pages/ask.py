@@ -9,7 +9,7 @@ import streamlit as st
 
 from retrieval.engine import MAX_QUESTION_CHARS, Answer, QuestionError
 from retrieval.followup import complete
-from ui.auth import is_admin
+from ui.auth import allow_feedback, is_admin
 from ui.components import authority_badge, citation_card
 from ui.corpus_view import ClauseRef
 from ui.engine_resource import get_engine, get_feedback_store
@@ -37,6 +37,7 @@ EXAMPLES = {
 
 CHAT = "pqa_chat"
 PENDING = "pqa_pending"
+REFUSED = "pqa_refused"
 PENDING_ALONE = "pqa_pending_alone"
 SHARED = "pqa_shared"  # the shared link (?q=…&after=…) already answered in this session
 
@@ -73,14 +74,23 @@ def answer_question(question: str, alone: bool = False, after: list[str] | None 
         with st.spinner("正在检索文件… Searching the documents…"):
             entry["answer"] = engine.ask(completion.question)
     except QuestionError as exc:
-        entry["error"] = str(exc)
+        # Not kept: a refused question (20 MB of text, say) must not ride along in every rerun.
+        st.session_state[REFUSED] = str(exc)
+        return
     st.session_state[CHAT].append(entry)
+
+
+def feedback_allowed() -> bool:
+    if allow_feedback(st.session_state["pqa_session"]):
+        return True
+    st.toast("反馈过于频繁，请稍后再试。 Too much feedback from here; please wait a minute.")
+    return False
 
 
 def on_rating(i: int) -> None:
     entry = st.session_state[CHAT][i]
     rating = st.session_state.get(f"pqa_fb_{i}")
-    if rating is None:
+    if rating is None or not feedback_allowed():
         return
     helpful = rating == 1
     if entry["fb_id"] is None:
@@ -153,7 +163,7 @@ def show_answer(i: int, entry: dict) -> None:
                 "补充意见（可选） Comment (optional)", key=f"pqa_fbc_{i}", max_chars=2000,
                 placeholder="例如：哪里不准确、还想了解什么",
             )
-            if st.form_submit_button("提交意见 Send comment") and comment.strip():
+            if st.form_submit_button("提交意见 Send comment") and comment.strip() and feedback_allowed():
                 feedback.set_comment(entry["fb_id"], comment.strip())
                 st.toast("已记录，谢谢！ Thank you for the feedback.")
 
@@ -164,7 +174,7 @@ st.caption(
     "每个回答都附原文出处。 Ask about the notice; every answer cites its source clause."
 )
 
-prompt = st.chat_input(f"输入你的问题（{MAX_QUESTION_CHARS}字以内）… Type your question")
+prompt = st.chat_input(f"输入你的问题（{MAX_QUESTION_CHARS}字以内）… Type your question", max_chars=MAX_QUESTION_CHARS)
 pending = st.session_state.pop(PENDING, None)
 alone = st.session_state.pop(PENDING_ALONE, False) and prompt is None
 question = prompt if prompt is not None else pending
@@ -177,6 +187,9 @@ if question is not None:
     answer_question(question, alone=alone)
 
 history = st.session_state[CHAT]
+refused = st.session_state.pop(REFUSED, None)
+if refused:
+    st.error(refused)
 if not history:
     st.markdown("##### 不知从何问起？试试这些问题 · Example questions")
     cols = st.columns(len(EXAMPLES))

@@ -2,9 +2,16 @@
 
 Deep link: ?chunk=<chunk id> opens and highlights that clause; ?doc=<doc id> picks a document;
 ?q=<text> searches.
+
+Anything from the URL, a title or a heading is shown as text (st.text, or HTML-escaped in
+st.html), never through Markdown: Streamlit's Markdown turns any URL-looking text into a
+link even when it is backslash-escaped, so `?chunk=http://…/login 请重新登录` would show a
+clickable phishing link on this site.
 """
 
 from __future__ import annotations
+
+import html
 
 import streamlit as st
 
@@ -12,7 +19,7 @@ from ui.components import DOCUMENTS_PAGE, authority_badge, clause_html
 from retrieval.chunking import SECTION_SEP
 from ui.corpus_view import clause, clauses_of
 from ui.engine_resource import get_engine
-from ui.text import escape_markdown, find_all
+from ui.text import find_all
 
 engine = get_engine()
 docs = {d.doc_id: d for d in engine.index.documents}
@@ -23,7 +30,14 @@ st.caption("浏览通知原文、官方解读和媒体解读，可按章节跳�
 params = st.query_params
 target = clause(engine, params.get("chunk", "")) if params.get("chunk") else None
 if params.get("chunk") and target is None:
-    st.warning(f"未找到条款 No such clause: {escape_markdown(params.get('chunk', ''))[:80]}")
+    st.warning("未找到条款 No such clause. 链接中的条款编号 The link asked for:")
+    st.text(params.get("chunk", "")[:80])
+
+
+def text_heading(text: str, level: int) -> None:
+    """A heading that is only ever text (no Markdown, no autolinks)."""
+    st.html(f'<h{level} class="pqa-heading">{html.escape(text)}</h{level}>')
+
 
 doc_ids = list(docs)
 wanted = target.doc_id if target else params.get("doc", doc_ids[0])
@@ -48,17 +62,13 @@ doc_id = top1.selectbox(
 )
 query = top2.text_input("在全部文件中搜索 Search in the documents", value=params.get("q", ""), max_chars=100, key="doc_q")
 doc = docs[doc_id]
-st.markdown(
-    f"{authority_badge(doc.authority)} :gray[{escape_markdown(doc.issuer)}"
-    + (f" · {escape_markdown(doc.number)}" if doc.number else "")
-    + (f" · {escape_markdown(doc.date)}" if doc.date else "")
-    + "]"
-)
+st.markdown(authority_badge(doc.authority))
+st.text(" · ".join(part for part in (doc.issuer, doc.number, doc.date) if part))
 
 if target is not None:
     with st.container(border=True):
-        st.markdown(f"**已定位条款 Opened clause** · {authority_badge(target.authority)} {escape_markdown(target.doc_title)}")
-        st.caption(escape_markdown(target.section))
+        st.markdown(f"**已定位条款 Opened clause** · {authority_badge(target.authority)}")
+        st.text(f"{target.doc_title} · {target.section}")
         st.markdown(clause_html(target.text, [(0, len(target.text))]), unsafe_allow_html=True)
 
 query = query.strip()
@@ -67,11 +77,13 @@ if query:
         (c, find_all(c.text, query)) for d in doc_ids for c in clauses_of(engine, d)
     ]
     hits = [(c, spans) for c, spans in hits if spans]
-    with st.expander(f"搜索“{escape_markdown(query[:30])}”：{len(hits)} 处条款 Search results", expanded=True):
+    with st.expander(f"搜索结果：{len(hits)} 处条款 Search results", expanded=True):
+        st.text(f"搜索 Search: {query[:100]}")
         if not hits:
             st.caption("没有找到。 Nothing found.")
         for c, spans in hits[:30]:
-            st.markdown(f"{authority_badge(c.authority)} **{escape_markdown(c.doc_title)}** · :gray[{escape_markdown(c.section)}]")
+            st.markdown(authority_badge(c.authority))
+            st.text(f"{c.doc_title} · {c.section}")
             st.markdown(clause_html(c.text, spans), unsafe_allow_html=True)
             st.page_link(DOCUMENTS_PAGE, label="打开此条 Open", icon=":material/open_in_new:", query_params={"chunk": c.chunk_id})
 
@@ -91,17 +103,17 @@ with tree:
             st.page_link(DOCUMENTS_PAGE, label=label[:40], query_params={"chunk": c.chunk_id})
 
 with body:
-    st.subheader(doc.title, anchor=False)
+    text_heading(doc.title, 3)
     current_top = None
     current_sub = None
     for c in clauses:
         parts = c.section.split(SECTION_SEP)
         if parts[0] != current_top:
             current_top, current_sub = parts[0], None
-            st.markdown(f"##### {escape_markdown(parts[0])}")
+            text_heading(parts[0], 5)
         if len(parts) > 1 and parts[1] != current_sub:
             current_sub = parts[1]
-            st.markdown(f"**{escape_markdown(SECTION_SEP.join(parts[1:]))}**")
+            text_heading(SECTION_SEP.join(parts[1:]), 6)
         spans = find_all(c.text, query) if query else []
         if target is not None and c.chunk_id == target.chunk_id:
             with st.container(border=True):
