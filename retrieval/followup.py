@@ -67,7 +67,7 @@ _ASPECT_ZH = re.compile(rf"^(?:{_DEADLINE_ZH}|{_BODY_ZH})+$")
 _BARE_FILLER_ZH = re.compile(
     rf"{_DEADLINE_ZH}|{_BODY_ZH}|什么|啥|哪里|哪儿|哪|几|多少|怎么|如何|吗|呢|吧|啊|呀|"
     r"请问|那么|那|这|是|要|需要|应该|应当|得|在|到|给|向|由|来|去|找|问|的|了|之前|以前|前|"
-    r"报送|报给|报|交给|交|提交|送|做|办|完成|印发|发布|申报|开始|结束|组织|审批|备案|联系|管|[，？！。\s]"
+    r"报送|报给|报|交给|交|提交|送|做|办|完成|开始|结束|组织|联系|管|[，？！。\s]"
 )
 _PRONOUN_ZH = re.compile(
     r"它们|它|(?:这个|那个|这些|那些|这项|那项|此项)(?=[要是需由在能可应有的，？吗呢什怎如谁哪截最该得]|$)"
@@ -280,13 +280,14 @@ def _substitute(x: str, previous: str) -> tuple[str, str] | None:
 def _with_topic(question: str, previous: str, joiner: str = "") -> tuple[str, str] | None:
     """A bare deadline/body question asked of the previous question's topic."""
     if _is_english(question):
-        topic = _topic_en(previous) if _is_english(previous) else ""
-        if not topic:
+        # After a Chinese question the Chinese topic is used as it is: the search is bilingual.
+        topic = f"the {_topic_en(previous)}" if _is_english(previous) else _topic_zh(previous)
+        if topic in ("", "the "):
             return None
         stem = question.rstrip("?. ")
-        m = _PRONOUN_EN.search(stem)
-        done = stem[: m.start()] + f"the {topic}" + stem[m.end() :] if m else f"{stem} for the {topic}"
-        return done + "?", f"补上「{topic}」 · about the {topic}"
+        m = _PRONOUN_EN.search(stem.lower())
+        done = stem[: m.start()] + topic + stem[m.end() :] if m else f"{stem} for {topic}"
+        return done + "?", f"补上「{topic}」 · about {topic}"
     topic = _topic_zh(previous) if not _is_english(previous) else ""
     if not topic:
         return None
@@ -299,6 +300,8 @@ def _pronoun(question: str, previous: str) -> tuple[str, str] | None:
         m = _PRONOUN_EN.search(question.lower())
         if m is None or not _is_english(previous) or _ACTOR_EN.search(question.lower()):
             return None
+        if re.search(r"[?!.;,]", question[: m.start()]):
+            return None
         if _topic_words_en(question.lower()):
             return None
         topic = _topic_en(previous)
@@ -306,7 +309,8 @@ def _pronoun(question: str, previous: str) -> tuple[str, str] | None:
             return None
         return question[: m.start()] + f"the {topic}" + question[m.end() :], f"「{m.group(1)}」= {topic}"
     m = _PRONOUN_ZH.search(question)
-    if m is None or _is_english(previous):
+    # A pronoun after an earlier sentence of the same question refers to that sentence.
+    if m is None or _is_english(previous) or re.search(r"[？！。；?!;]", question[: m.start()]):
         return None
     topic = _topic_zh(previous)
     if not topic:

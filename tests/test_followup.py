@@ -29,6 +29,11 @@ FOLLOW_UPS = [
     (["试点城市的实施方案要在什么时候之前印发？"], "报给谁？", "试点城市的实施方案报给谁？"),
     (["试点总结报告什么时候要完成？"], "谁负责？", "试点总结报告谁负责？"),
     (["申报材料最晚哪天要报上去？"], "截止到哪天？", "申报材料截止到哪天？"),
+    (["试点城市的实施方案要在什么时候之前印发？"], "由哪个部门负责？", "试点城市的实施方案由哪个部门负责？"),
+    (["试点城市的实施方案要在什么时候之前印发？"], "And who is responsible?", "And who is responsible for 试点城市的实施方案?"),
+    (["Who must issue the implementation plan?"], "And who is responsible?", "And who is responsible for the implementation plan?"),
+    (["制造企业可以获得哪些政策支持？"], "如果是省级部门呢", "省级部门可以获得哪些政策支持？"),
+    (["制造企业在试点中有哪些任务？"], "高校的呢？", "高校在试点中有哪些任务？"),
     (["试点总结报告有哪些内容？"], "那截止日期呢？", "试点总结报告的截止日期？"),
     # a pronoun stands for the previous question's topic
     (["试点总结报告有哪些内容？"], "它的截止日期是哪天？", "试点总结报告的截止日期是哪天？"),
@@ -65,6 +70,11 @@ STAND_ALONE = [
     (["试点城市需要具备哪些条件？"], "那工伤认定呢？"),
     (["制造企业在试点中有哪些任务？"], "失业保险金怎么领取？"),
     (["What tasks do manufacturers have?"], "Who won the 2022 World Cup?"),
+    # a bare question that names its own topic (申报 is the application)
+    (["制造企业在试点中有哪些任务？"], "申报截止日期是什么时候？"),
+    # a pronoun that refers back within the same question
+    (["制造企业在试点中有哪些任务？"], "导读里举了哪个城市做例子？它是怎么做的"),
+    (["What support can manufacturers get?"], "Which city does the commentary cite, and what did it do?"),
     # not a question about anything
     (["制造企业在试点中有哪些任务？"], "谢谢"),
 ]
