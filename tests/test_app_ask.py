@@ -54,8 +54,11 @@ def test_example_question_button_asks_it(fast_app_env):
 def test_empty_and_overlong_questions_get_a_clear_message(fast_app_env):
     at = ask(open_app(), "   ")
     assert any("请输入问题" in e.body for e in at.error)
+    # The box itself stops at the engine's limit (the server cuts longer widget values).
+    assert at.chat_input[0].max_chars == 500
     at = ask(at, "试点" * 300)
-    assert any("问题过长" in e.body for e in at.error)
+    assert not any("问题过长" in e.body for e in at.error)
+    assert all(len(e["question"]) <= 500 for e in at.session_state["pqa_chat"])
 
 
 def test_user_text_is_shown_literally_never_as_html(fast_app_env):
