@@ -92,6 +92,22 @@ def test_stand_alone_question_is_never_rewritten(history, question):
     assert complete(question, history) == Completion(question, question, False)
 
 
+def test_users_questions_are_never_rewritten():
+    """Every question of our evaluation sets was written to stand alone: none may be completed."""
+    import json
+
+    questions = {
+        json.loads(line)["q"]
+        for path in sorted((REPO_ROOT / "eval").glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    assert len(questions) > 200
+    previous = ["制造企业在试点中有哪些任务？", "What support can manufacturers get?", "试点总结报告什么时候要完成？"]
+    rewritten = [(q, p) for q in sorted(questions) for p in previous if complete(q, [p]).rewritten]
+    assert rewritten == []
+
+
 def test_without_history_nothing_changes():
     for q in ["那高校呢？", "谁负责？", "When is it due?", ""]:
         assert complete(q) == Completion(q, q, False)
@@ -179,6 +195,35 @@ def test_cli_stand_alone_json_is_unchanged(cli_env):
 
 
 # ---- end to end, real model: the completed question finds the clause ----------------------
+
+
+# (previous question, follow-up, text of the clause that answers the follow-up)
+CONVERSATIONS = [
+    ("试点总结报告什么时候要完成？", "谁负责？", "形成试点工作总结报告"),
+    ("试点城市的实施方案要在什么时候之前印发？", "报给谁？", "实施方案报送省级有关部门备案"),
+    ("人力资源服务机构可以牵头组建哪些联合体？", "那高校呢？", "高校及科研院所"),
+    ("招聘用工联合体由谁组建？", "那创新联合体呢？", "创新联合体"),
+    ("人力资源服务机构能设立博士后科研工作站吗？", "制造企业也可以吗？", "博士后"),
+    ("申报材料要写哪些内容？", "截止到哪天？", "2025年7月18日前"),
+    ("制造企业的人力资源工作人员可以评职称吗？", "那人力资源服务机构呢？", "职称"),
+    ("Who must issue the implementation plan?", "When is it due?", "9月底前"),
+    ("When is the summary report due?", "Who is responsible?", "总结报告"),
+    ("試點總結報告什麼時候要完成？", "誰負責？", "形成试点工作总结报告"),
+]
+
+
+def test_completed_follow_ups_find_their_clause(engine):
+    found, alone = 0, 0
+    for previous, question, evidence in CONVERSATIONS:
+        c = complete(question, [previous])
+        assert c.rewritten, question
+        answer = engine.ask(c.question, top_k=3)
+        assert answer.answerable and any(evidence in h.text for h in answer.citations), (question, c.question)
+        found += evidence in answer.citations[0].text
+        lone = engine.ask(question, top_k=3)
+        alone += lone.answerable and evidence in lone.citations[0].text
+    print(f"evidence in the top clause: completed {found}/{len(CONVERSATIONS)}, asked alone {alone}/{len(CONVERSATIONS)}")
+    assert found >= len(CONVERSATIONS) - 1 and alone < found
 
 
 def test_completed_follow_up_retrieves_the_right_clause(engine):
