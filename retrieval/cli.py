@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -171,7 +172,7 @@ def _write_eval_record(args, report, engine) -> None:
 
     from .evaluation import HELD_OUT, TUNED_ON, result_record
 
-    dataset = Path(args.dataset).resolve()
+    dataset = Path(os.path.abspath(args.dataset))  # not resolve(): ../shared may be a symlink
     # Named relative to the repository (eval/..., ../shared/...): the committed file must not carry this machine's paths.
     try:
         shown = dataset.relative_to(REPO_ROOT)
