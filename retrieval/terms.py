@@ -105,6 +105,13 @@ def _gloss_keys(gloss: str) -> list[str]:
     return keys
 
 
+@lru_cache(maxsize=1)
+def _known_gloss_keys() -> frozenset[str]:
+    """Every look-up key of every CC-CEDICT gloss: the same for any vocabulary, so made once
+    per process (seconds of work), not at every index load or live reload."""
+    return frozenset(key for _, glosses in _cedict_entries() for gloss in glosses for key in _gloss_keys(gloss))
+
+
 @dataclass(frozen=True)
 class TermBridge:
     """Users' words → the corpus's terms. Built once per index vocabulary."""
@@ -124,20 +131,18 @@ class TermBridge:
                 for word in group - inside:
                     zh[word] |= inside
         ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        known: set[str] = set()
         for head, glosses in _cedict_entries():
-            in_corpus = head in vocab
+            if head not in vocab:
+                continue
             for gloss in glosses:
                 for i, key in enumerate(_gloss_keys(gloss)):
-                    known.add(key)
-                    if in_corpus:
-                        # Whole-gloss matches first, then shorter glosses: the most direct translations.
-                        ranked[key].append((i > 0, len(gloss), head))
+                    # Whole-gloss matches first, then shorter glosses: the most direct translations.
+                    ranked[key].append((i > 0, len(gloss), head))
         en = {
             key: tuple(dict.fromkeys(h for *_, h in sorted(items)))[:MAX_TERMS_PER_WORD]
             for key, items in ranked.items()
         }
-        return cls({w: tuple(sorted(t)) for w, t in zh.items()}, en, frozenset(known))
+        return cls({w: tuple(sorted(t)) for w, t in zh.items()}, en, _known_gloss_keys())
 
     def chinese(self, word: str) -> tuple[str, ...]:
         """Corpus terms that 词林 lists as synonyms of `word` (empty when none is in the corpus)."""
