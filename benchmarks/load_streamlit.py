@@ -68,8 +68,10 @@ def _element_text(element) -> str | None:
         return element.markdown.body
     if kind == "alert":
         return element.alert.body
-    if kind in ("text", "code"):
-        return getattr(element, kind).body
+    if kind == "text":
+        return element.text.body
+    if kind == "code":
+        return element.code.code_text
     return None
 
 
