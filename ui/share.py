@@ -1,6 +1,6 @@
 """Share and copy an answer: a link that reproduces it, and the answer with its source as plain text.
 
-A link is `?q=<question>` (and `&after=<previous question>` when the question was a follow-up);
+A link is `<app root>?q=<question>` (and `&after=<previous question>` when the question was a follow-up);
 the Ask page reads it on open and answers it. Its values are untrusted: they are capped,
 stripped of control characters and only ever shown as text.
 """
@@ -49,13 +49,14 @@ def share_query(question: str, after: Sequence[str] = ()) -> str:
 
 
 def share_link(page_url: str | None, question: str, after: Sequence[str] = ()) -> str:
-    """An absolute link to the Ask page when the page's own URL is known, else a relative one."""
+    """A link to the page it is made on (the Ask page) that asks the question again.
+
+    The Ask page is the app's default page, served at the app's root: `/ask` is not a route."""
     query = share_query(question, after)
     if page_url:
         parts = urlsplit(page_url)
-        path = parts.path if parts.path.rstrip("/").endswith("/ask") else parts.path.rstrip("/") + "/ask"
-        return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
-    return f"ask?{query}"
+        return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+    return f"?{query}"
 
 
 def plain_text(question: str, answer: Answer, understood_as: str = "") -> str:
