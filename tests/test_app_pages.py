@@ -26,8 +26,8 @@ def test_overview_cites_every_statement_and_labels_commentary(fast_app_env):
     assert ":blue-badge[通知原文]" in text and ":green-badge[政策解读]" in text and ":orange-badge[媒体解读]" in text
     assert "非通知原文，仅见于政策解读" in text
     # Conditions and verbs are visible; nothing is offered as a benefit to enjoy.
-    assert ":orange-badge[条件 限试点城市]" in text
-    assert "制造企业：限条款点名的企业类型（原文：大型企业集团、产业链龙头企业）" in text.replace("\\", "")
+    assert "**条件 Condition：** 限试点城市" in text
+    assert "制造企业：限条款点名的企业类型（原文：大型企业集团、产业链龙头企业）" in text
     assert ":violet-badge[原文用词：推动]" in text and ":violet-badge[原文用词：支持]" in text
     assert "可享受" not in text
     for heading in ("你可以利用的支持措施", "政府部门将推动的事项", "你需要履行的职责"):
@@ -69,7 +69,7 @@ def test_selfcheck_manufacturer_sees_three_kinds_with_conditions_and_verbs(fast_
     assert "可享受" not in text
     assert "支持人力资源服务机构联合产业链上下游企业等组建招聘用工联合体" in text
     assert "试点城市推动将符合条件的项目列入现有专项资金扶持范围" in text and "原文用词：推动" in text
-    assert ":orange-badge[条件 限试点城市]" in text
+    assert "**条件 Condition：** 限试点城市" in text
     assert "没有列出试点城市名单" in text and "综合考虑不同区域、发展水平、产业特点以及工作基础等因素" in text
     assert "谁来做 Who acts" in text
     assert ":blue-badge[通知原文]" in text and ":green-badge[政策解读]" in text

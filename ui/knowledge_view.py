@@ -22,8 +22,11 @@ from .text import escape_markdown, highlight_html
 DISPUTED = ":red-badge[文件不一致 Documents disagree]"
 
 
-def caveat_badges(caveats: tuple[Caveat, ...]) -> str:
-    return " ".join(f":orange-badge[条件 {escape_markdown(c.text)}]" for c in caveats)
+def caveat_line(caveats: tuple[Caveat, ...]) -> str:
+    """Conditions as a line of text, not badges: a clause's wording is too long for a badge."""
+    if not caveats:
+        return ""
+    return ":orange[**条件 Condition：** " + "；".join(escape_markdown(c.text) for c in caveats) + "]"
 
 
 def verb_badge(verb: str) -> str:
@@ -55,9 +58,10 @@ def statement(engine: Engine, text: str, text_en: str, sources: tuple[Citation, 
               disputed: bool = False, verb: str = "", caveats: tuple[Caveat, ...] = ()) -> None:
     """A curated statement with its conditions, the policy's verb and every source."""
     note = source_note(engine, sources)
-    badges = " ".join(b for b in (DISPUTED if disputed else "", verb_badge(verb), caveat_badges(caveats)) if b)
+    badges = " ".join(b for b in (DISPUTED if disputed else "", verb_badge(verb)) if b)
+    lines = [escape_markdown(text), badges, caveat_line(caveats)]
     with st.container(border=bool(note or disputed)):
-        st.markdown(escape_markdown(text) + (f"  \n{badges}" if badges else ""))
+        st.markdown("  \n".join(x for x in lines if x))
         if text_en:
             st.caption(escape_markdown(text_en))
         if note:
@@ -69,6 +73,8 @@ def actor_line(outcome: Outcome) -> str:
     item = outcome.item
     if not item.actor:
         return ""
+    if item.kind == "contact":
+        return f":gray[联系对象 Contact: {escape_markdown(item.actor)}]"
     unnamed = item.actor.startswith(UNNAMED_ACTOR)
     who = "条款未点名实施主体" if unnamed else "谁来做"
     return f":gray[{who} Who acts: {escape_markdown(item.actor)}]"
@@ -85,8 +91,9 @@ def item_card(engine: Engine, outcome: Outcome, now: dt.date, *, quotes: bool = 
             badges.append(f":gray-badge[已结束 Closed {item.closed.isoformat()}]")
         if item.disputed:
             badges.append(DISPUTED)
-        badges += [verb_badge(item.verb), caveat_badges(outcome.caveats)]
-        st.markdown(f"**{escape_markdown(item.title)}**  \n" + " ".join(b for b in badges if b))
+        badges.append(verb_badge(item.verb))
+        lines = [f"**{escape_markdown(item.title)}**", " ".join(b for b in badges if b), caveat_line(outcome.caveats)]
+        st.markdown("  \n".join(x for x in lines if x))
         st.caption(escape_markdown(item.title_en))
         line = actor_line(outcome)
         note = source_note(engine, item.sources)

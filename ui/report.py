@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from .corpus_view import ClauseRef
 from .eligibility import Outcome, Result
+from .fonts import add_cjk_font
 from .knowledge import KIND_LABELS, KINDS, UNNAMED_ACTOR, Knowledge
 
-from .fonts import add_cjk_font
 ANSWER_TEXT = {"yes": "是", "no": "否", "unsure": "不确定"}
 
 

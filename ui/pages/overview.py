@@ -33,13 +33,19 @@ def show_facts(facts, role: str | None = None) -> None:
 def show_role(role: str) -> None:
     """The role's self-check items as someone who has not said whether their city is a pilot city sees them."""
     by_kind: dict[str, list[Outcome]] = {k: [] for k in KINDS}
+    closed = []
     for item in knowledge.items_for(role):
-        by_kind[item.kind].append(Outcome(item, caveats=verdict(knowledge, item.conditions, role).caveats))
+        outcome = Outcome(item, caveats=verdict(knowledge, item.conditions, role).caveats)
+        (closed if item.closed and item.closed < now else by_kind[item.kind]).append(outcome)
     for kind in KINDS:
         if by_kind[kind]:
             st.markdown(f"**{kind_heading(kind, len(by_kind[kind]))}**")
             for outcome in by_kind[kind]:
                 item_card(engine, outcome, now, quotes=False)
+    if closed:
+        st.markdown(f"**已结束的事项 Closed ({len(closed)})**")
+        for outcome in closed:
+            item_card(engine, outcome, now, quotes=False)
 
 
 def show_overview() -> None:

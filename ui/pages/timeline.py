@@ -140,6 +140,7 @@ def step_card(step) -> None:
 
 def show_timeline() -> None:
     st.altair_chart(chart(dated), width="stretch")
+    st.caption("◆ 实心、深色：通知原文写明的日期　◇ 空心、浅色虚线：只有政策解读或媒体解读给出的日期（通知未写）")
     ics = to_ics(dated, lambda s: f"{s.actor}。依据：{s.quote}（{s.chunk}）" + (f" {s.note}" if s.note else ""))
     st.download_button(
         "下载日历 (.ics) Download calendar", data=ics, file_name="rsbf-2025-27-timeline.ics",
