@@ -38,7 +38,7 @@ TOKENIZER_VERSION = tokenizer_version()
 CURRENT = "CURRENT"
 LOCK = ".lock"
 
-# (stage, done, total): stages are "chunk", "embed", "lexical", "write".
+# (stage, done, total): stages are "chunk", "embed", "lexical" (ui.components.BUILD_STAGES labels them).
 BuildProgress = Callable[[str, int, int], None]
 
 

@@ -11,6 +11,14 @@ from .text import escape_markdown, highlight_html
 
 DOCUMENTS_PAGE = "ui/pages/documents.py"
 
+# The stages retrieval reports while reading and indexing documents (index_store.build_index, ocr).
+BUILD_STAGES = {
+    "ocr": "识别扫描页 Reading scanned pages",
+    "chunk": "切分条款 Chunking",
+    "embed": "计算向量 Embedding",
+    "lexical": "关键词索引 Keywords",
+}
+
 _BADGE_COLOR = {OFFICIAL_NOTICE: "blue", OFFICIAL_INTERPRETATION: "green", COMMENTARY: "orange"}
 CSS = """
 <style>
@@ -37,6 +45,10 @@ def authority_badge(authority: str) -> str:
 
 def clause_html(text: str, spans: list[tuple[int, int]], klass: str = "pqa-clause", mark: str = "pqa-mark") -> str:
     return f'<div class="{klass}">{highlight_html(text, spans, mark)}</div>'
+
+
+def progress_text(stage: str, done: int, total: int) -> str:
+    return f"{BUILD_STAGES.get(stage, stage)} {done}/{total}"
 
 
 def open_clause_link(chunk_id: str, label: str = "在原文中查看 Open clause") -> None:

@@ -15,8 +15,7 @@ import streamlit as st
 from retrieval.engine import Engine, Settings
 from retrieval.service import shared_service
 from store.feedback import FeedbackStore
-
-_STAGES = {"chunk": "切分条款 Chunking", "embed": "计算向量 Embedding", "save": "保存索引 Saving"}
+from ui.components import BUILD_STAGES as _STAGES  # one table of stage labels for the app
 
 
 def get_engine() -> Engine:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-_ROOT = Path(__file__).resolve().parents[2]
-if str(_ROOT) not in sys.path:  # run directly (`streamlit run ui/pages/admin.py`, AppTest)
-    sys.path.insert(0, str(_ROOT))
-
-import streamlit as st  # noqa: E402
-
-from retrieval.documents import AUTHORITIES, AUTHORITY_LABELS_ZH, USER_ADDED  # noqa: E402
-from retrieval.library import Library  # noqa: E402
-from retrieval.quarantine import quarantined  # noqa: E402
-from retrieval.readers import SUPPORTED_SUFFIXES, DocumentRejected, max_upload_bytes  # noqa: E402
-from ui.auth import audit, current_actor, hash_is_current, load_config, require_admin, security, session_login  # noqa: E402
-from ui.engine_resource import get_engine  # noqa: E402
-from ui.text import escape_markdown  # noqa: E402
+from retrieval.documents import AUTHORITIES, AUTHORITY_LABELS_ZH, USER_ADDED
+from retrieval.library import Library
+from retrieval.quarantine import quarantined
+from retrieval.readers import SUPPORTED_SUFFIXES, DocumentRejected, max_upload_bytes
+from ui.auth import audit, current_actor, hash_is_current, load_config, require_admin, security, session_login
+from ui.components import progress_text
+from ui.engine_resource import get_engine
+from ui.text import escape_markdown
 
 FLASH = "_admin_flash"
-_STAGES = {"chunk": "切分条款 Chunking", "embed": "计算向量 Embedding", "lexical": "关键词索引 Keywords", "save": "保存 Saving", "write": "保存 Saving"}
 
 st.title("管理 Admin")
 
@@ -36,7 +29,7 @@ def _progress_bar():
     bar = st.progress(0.0, text="准备中 Starting…")
 
     def report(stage: str, done: int, total: int) -> None:
-        bar.progress(min(1.0, done / total) if total else 1.0, text=f"{_STAGES.get(stage, stage)} {done}/{total}")
+        bar.progress(min(1.0, done / total) if total else 1.0, text=progress_text(stage, done, total))
 
     return bar, report
 
