@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .documents import AUTHORITY_LABELS_ZH, CorpusDir
 from .engine import REPO_ROOT, Answer, Engine, QuestionError, Settings
-from .embedders import EmbedderUnavailable, load_embedder
+from .embedders import EmbedderUnavailable
 
 DEFAULT_SEED = REPO_ROOT.parent / "shared" / "seed"
 
@@ -40,14 +40,11 @@ def _say(msg: str) -> None:
 
 def _open_engine(args) -> Engine:
     settings = Settings.from_env(index_dir=getattr(args, "index_dir", None))
-    if getattr(args, "strict_model", True):
-        # On the command line a model that cannot load is an error, not a silent fallback.
-        try:
-            load_embedder(settings.model)
-        except EmbedderUnavailable as exc:
-            if not getattr(args, "lexical_only", False):
-                raise SystemExit(f"error: {exc}\n(use --lexical-only to answer with keyword search alone)")
-    return Engine.open(settings, progress=_progress(), say=_say)
+    # On the command line a model that cannot load is an error, not a silent fallback.
+    try:
+        return Engine.open(settings, progress=_progress(), say=_say, strict=not getattr(args, "lexical_only", False))
+    except EmbedderUnavailable as exc:
+        raise SystemExit(f"error: {exc}\n(use --lexical-only to answer with keyword search alone)")
 
 
 def cmd_import_seed(args) -> int:

@@ -186,14 +186,21 @@ class Engine:
         settings: Settings | None = None,
         progress: BuildProgress | None = None,
         say: Callable[[str], None] | None = None,
+        strict: bool = False,
     ) -> Engine:
-        """Load the model and the index, building or rebuilding the index when it does not match."""
+        """Load the model and the index, building or rebuilding the index when it does not match.
+
+        A model that cannot load means keyword search alone, with a notice; with `strict`
+        it raises EmbedderUnavailable instead (the command line makes that an error).
+        """
         settings = settings or Settings.from_env()
         say = say or log.info
         notice = ""
         try:
             embedder: Embedder | None = PassageCache(load_embedder(settings.model))
         except EmbedderUnavailable as exc:
+            if strict:
+                raise
             embedder = None
             notice = f"语义检索不可用，仅使用关键词检索 (dense search off: {exc})"
             say(notice)
