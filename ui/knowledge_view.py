@@ -75,9 +75,8 @@ def actor_line(outcome: Outcome) -> str:
         return ""
     if item.kind == "contact":
         return f":gray[联系对象 Contact: {escape_markdown(item.actor)}]"
-    unnamed = item.actor.startswith(UNNAMED_ACTOR)
-    who = "条款未点名实施主体" if unnamed else "谁来做"
-    return f":gray[{who} Who acts: {escape_markdown(item.actor)}]"
+    actor = "条款" + item.actor if item.actor.startswith(UNNAMED_ACTOR) else item.actor
+    return f":gray[谁来做 Who acts: {escape_markdown(actor)}]"
 
 
 def item_card(engine: Engine, outcome: Outcome, now: dt.date, *, quotes: bool = True) -> None:

@@ -58,8 +58,8 @@ def _item_lines(o: Outcome, lookup, today: dt.date) -> list[tuple[str, str]]:
     if item.verb:
         lines.append(("p", f"原文用词：{item.verb}"))
     if item.actor:
-        who = "条款未点名实施主体" if item.actor.startswith(UNNAMED_ACTOR) else "谁来做"
-        lines.append(("p", f"{who}：{item.actor}"))
+        actor = "条款" + item.actor if item.actor.startswith(UNNAMED_ACTOR) else item.actor
+        lines.append(("p", f"{'联系对象' if item.kind == 'contact' else '谁来做'}：{actor}"))
     if item.deadline:
         state = "已过" if item.deadline < today else "未到"
         lines.append(("p", f"截止日期：{item.deadline.isoformat()}（{state}）"))
