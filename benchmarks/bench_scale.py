@@ -2,33 +2,20 @@
 
     python -m benchmarks.bench_scale [--sizes 1000,10000,100000] [--queries 60]
 
-The library is generated deterministically (seeded) from the shipped corpus's own
-sentences: each synthetic chunk recombines 2–4 of them, with the numbers, years and
-place names varied, under a heading naming a synthetic city's notice.
+The library and its derived vectors come from benchmarks/synthetic_library.py (what is
+real and what is derived is explained there); embedding throughput is measured on a
+sample of synthetic chunks and reported with the embedding time it implies for each
+size. Tokenisation, BM25 (bm25s) and FAISS are built and queried at full size, through
+the engine's own searcher and answer path.
 
-What is real and what is derived (the default model embeds ~5–20 texts/s on 2 cores,
-so 100k chunks plus their sentences would take hours to embed):
-- embedding throughput is measured on a sample of synthetic chunks and reported as
-  chunks/s, with the embedding time it implies for each size;
-- every distinct corpus sentence is embedded for real, once; a synthetic chunk's
-  vector is the normalised mean of its sentences' real vectors plus a small seeded
-  Gaussian perturbation (for its varied numbers and places), and each of its sentence
-  vectors is the real sentence vector, perturbed the same way. Near-duplicates are
-  therefore as common as in the generated text; FAISS build/search cost depends on
-  the count and dimension, and the recall figures are measured on these vectors;
-- tokenisation, BM25 (bm25s) and FAISS are built and queried at full size, through
-  the engine's own HybridSearcher and answer path.
-
-Each size runs in a fresh child process, so its peak RSS (including the model) is its own.
-FAISS index type per size: flat while exact search is fast enough, HNSW past that
-(retrieval/dense.py's rule); at each size both are built and HNSW's recall@10 against
-flat is reported, with IVF for comparison at the largest sizes.
+Each size is built in a fresh child process and served from disk in another, so the
+build's peak RSS and the serving RSS are each their own. The FAISS index types are
+compared at each size by benchmarks/faiss_recall.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -42,7 +29,6 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks._common import (
-    RESULTS_DIR,
     REPO_ROOT,
     Percentiles,
     current_rss_mb,
@@ -52,106 +38,18 @@ from benchmarks._common import (
     table,
     write_result,
 )
-
-SEED = 20250627
-NOISE = 0.35  # perturbation norm relative to a unit vector (cosine to the base ≈ 0.94)
-PLACES = (
-    "北京 天津 上海 重庆 石家庄 太原 沈阳 长春 哈尔滨 南京 杭州 合肥 福州 南昌 济南 郑州 武汉 长沙 广州 南宁 海口 成都 "
-    "贵阳 昆明 拉萨 西安 兰州 西宁 银川 乌鲁木齐 呼和浩特 苏州 无锡 宁波 温州 青岛 烟台 厦门 泉州 东莞 佛山 深圳 珠海 "
-    "大连 洛阳 襄阳 宜昌 株洲 柳州 绵阳 遵义 曲靖 宝鸡 天水 包头 鄂尔多斯 唐山 保定 徐州 常州 南通 嘉兴 绍兴 芜湖"
-).split()
-PROVINCES = "河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海".split()
-TOPICS = ("人力资源服务业", "制造业人才支撑", "就业服务", "职业技能培训", "人才引进", "劳务协作", "产业园区建设", "招聘用工")
-_SENT_SPLIT = re.compile(r"(?<=[。；！？])")
-_NUM = re.compile(r"\d+")
-_PLACE = re.compile("|".join(sorted(PLACES + PROVINCES, key=len, reverse=True)))
-
-
-# ---- the synthetic library ------------------------------------------------------------
-
-
-def corpus_sentences() -> list[str]:
-    from retrieval.engine import Settings, load_documents
-
-    docs = load_documents(Settings.from_env(data_dir=Path(tempfile.mkdtemp()) / "data"))
-    seen, out = set(), []
-    for d in docs:
-        for para in d.text.splitlines():
-            for s in _SENT_SPLIT.split(para.strip()):
-                s = s.strip()
-                if len(s) >= 12 and s not in seen:
-                    seen.add(s)
-                    out.append(s)
-    return out
-
-
-def synthetic_library(sentences: list[str], n: int, seed: int = SEED):
-    """(texts, headings, sentence ids per chunk, variant id per chunk): deterministic for (n, seed)."""
-    rng = np.random.default_rng(seed)
-    texts, headings, members = [], [], []
-    for i in range(n):
-        k = int(rng.integers(2, 5))
-        ids = [int(x) for x in rng.choice(len(sentences), size=k, replace=False)]
-        place = PLACES[int(rng.integers(len(PLACES)))]
-        province = PROVINCES[int(rng.integers(len(PROVINCES)))]
-        year = 2020 + int(rng.integers(0, 10))
-        bump = int(rng.integers(1, 50))
-
-        def vary(s: str) -> str:
-            s = _NUM.sub(lambda m: str(int(m.group()) + bump) if len(m.group()) < 4 else str(year), s)
-            return _PLACE.sub(lambda m: place if m.group() in PLACES else province, s)
-
-        topic = TOPICS[i % len(TOPICS)]
-        headings.append(f"{place}市关于推进{topic}的通知（{year}）第{i % 97 + 1}条")
-        texts.append("".join(vary(sentences[j]) for j in ids))
-        members.append(ids)
-    return texts, headings, members
-
-
-def derived_vectors(base: np.ndarray, members: list[list[int]], seed: int = SEED):
-    """Chunk vectors (mean of members + noise) and sentence vectors (member + noise), unit length."""
-    rng = np.random.default_rng(seed + 1)
-    dim = base.shape[1]
-    n = len(members)
-    chunk = np.empty((n, dim), np.float32)
-    rows = np.fromiter((i for i, m in enumerate(members) for _ in m), dtype=np.int64)
-    flat_ids = np.fromiter((j for m in members for j in m), dtype=np.int64)
-    step = 20_000
-    for a in range(0, n, step):
-        b = min(a + step, n)
-        block = np.zeros((b - a, dim), np.float32)
-        for i in range(a, b):
-            block[i - a] = base[members[i]].mean(axis=0)
-        chunk[a:b] = _perturb(block, rng)
-    sent = np.empty((len(flat_ids), dim), np.float32)
-    for a in range(0, len(flat_ids), step * 3):
-        b = min(a + step * 3, len(flat_ids))
-        sent[a:b] = _perturb(base[flat_ids[a:b]], rng)
-    return chunk, sent, rows
-
-
-def _perturb(block: np.ndarray, rng) -> np.ndarray:
-    block = block / np.linalg.norm(block, axis=1, keepdims=True)
-    noise = rng.standard_normal(block.shape).astype(np.float32)
-    noise *= NOISE / np.linalg.norm(noise, axis=1, keepdims=True)
-    out = block + noise
-    return np.ascontiguousarray(out / np.linalg.norm(out, axis=1, keepdims=True), dtype=np.float32)
-
+from benchmarks.faiss_recall import faiss_recall
+from benchmarks.synthetic_library import (
+    CACHE_DIR,
+    NOISE,
+    SEED,
+    base_vectors,
+    corpus_sentences,
+    derived_vectors,
+    synthetic_library,
+)
 
 # ---- parent: real embeddings once, then one child per size ------------------------------
-
-
-def base_vectors(sentences: list[str], embedder) -> tuple[np.ndarray, float]:
-    key = hashlib.blake2b(("\n".join(sentences) + embedder.model_id).encode(), digest_size=8).hexdigest()
-    cache = RESULTS_DIR / f"scale_base_{key}.npy"
-    if cache.exists():
-        return np.load(cache), float("nan")
-    t = time.perf_counter()
-    vecs = embedder.embed_passages(sentences)
-    seconds = time.perf_counter() - t
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    np.save(cache, vecs)
-    return vecs, len(sentences) / seconds
 
 
 def measure_embedding(embedder, texts: list[str]) -> float:
@@ -162,66 +60,6 @@ def measure_embedding(embedder, texts: list[str]) -> float:
 
 
 # ---- child: one size -----------------------------------------------------------------
-
-
-def faiss_recall(vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> dict:
-    """Build flat, HNSW (and IVF when large) and compare them to flat on the same queries."""
-    import faiss
-
-    from retrieval.dense import FLAT_MAX, HNSW_M
-
-    out = {}
-    dim = vectors.shape[1]
-    t = time.perf_counter()
-    flat = faiss.IndexFlatIP(dim)
-    flat.add(vectors)
-    out["flat_build_s"] = time.perf_counter() - t
-    lat = []
-    for q in queries:
-        t = time.perf_counter()
-        _, truth_one = flat.search(q[None, :], 100)
-        lat.append((time.perf_counter() - t) * 1000)
-    _, truth = flat.search(queries, k)
-    out["flat_search_ms"] = Percentiles.of(lat)
-    t = time.perf_counter()
-    hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = 80
-    hnsw.add(vectors)
-    out["hnsw_build_s"] = time.perf_counter() - t
-    for ef in (64, 128):
-        hnsw.hnsw.efSearch = ef
-        lat = []
-        for q in queries:
-            t = time.perf_counter()
-            hnsw.search(q[None, :], 100)
-            lat.append((time.perf_counter() - t) * 1000)
-        _, got = hnsw.search(queries, k)
-        out[f"hnsw_ef{ef}_recall@{k}"] = _recall(truth, got)
-        out[f"hnsw_ef{ef}_search_ms"] = Percentiles.of(lat)
-    if len(vectors) >= 10_000:
-        nlist = int(4 * np.sqrt(len(vectors)))
-        t = time.perf_counter()
-        quant = faiss.IndexFlatIP(dim)
-        ivf = faiss.IndexIVFFlat(quant, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-        ivf.train(vectors[np.random.default_rng(0).choice(len(vectors), min(len(vectors), 40 * nlist), replace=False)])
-        ivf.add(vectors)
-        out["ivf_build_s"] = time.perf_counter() - t
-        ivf.nprobe = 16
-        lat = []
-        for q in queries:
-            t = time.perf_counter()
-            ivf.search(q[None, :], 100)
-            lat.append((time.perf_counter() - t) * 1000)
-        _, got = ivf.search(queries, k)
-        out[f"ivf{nlist}_nprobe16_recall@{k}"] = _recall(truth, got)
-        out["ivf_search_ms"] = Percentiles.of(lat)
-    out["auto_kind"] = "flat" if len(vectors) <= FLAT_MAX else "hnsw"
-    return out
-
-
-def _recall(truth: np.ndarray, got: np.ndarray) -> float:
-    hits = sum(len(set(t) & set(g)) for t, g in zip(truth, got))
-    return round(hits / truth.size, 4)
 
 
 def run_child(n: int, base_path: Path, n_queries: int) -> dict:
@@ -317,51 +155,7 @@ def run_child(n: int, base_path: Path, n_queries: int) -> dict:
     return res
 
 
-def apply_proposed_search_fixes() -> None:
-    """The two search.py changes docs/benchmarks.md proposes, patched in for a measurement only.
-
-    1. BM25 candidates by argpartition + a sort of the top CANDIDATES (same order as the
-       stable full argsort, ties by row).
-    2. The coverage check's "is this word in the corpus" from a set of character
-       bigrams, not a scan of the whole corpus text (a word is taken as known when all
-       its bigrams occur: a superset of the exact test, so latency is a fair estimate).
-    """
-    import retrieval.search as S
-
-    class _NumpyWithTopK:
-        def __getattr__(self, name):
-            return getattr(np, name)
-
-        @staticmethod
-        def argsort(a, *args, **kwargs):
-            k = S.CANDIDATES
-            if getattr(a, "ndim", 0) == 1 and a.size > 4 * k:
-                part = np.argpartition(a, k)[:k]
-                return part[np.lexsort((part, a[part]))]
-            return np.argsort(a, *args, **kwargs)
-
-    S.np = _NumpyWithTopK()
-    original_init = S.HybridSearcher.__init__
-
-    def init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        text = getattr(self, "_corpus_text", "")
-        self._bigrams = {text[i : i + 2] for i in range(len(text) - 1)}
-
-    def known(self, word: str) -> bool:
-        if word in self.index.lexical.vocabulary:
-            return True
-        if not S.has_cjk(word):
-            return False
-        if len(word) < 2:
-            return any(word in b for b in self._bigrams)
-        return all(word[i : i + 2] in self._bigrams for i in range(len(word) - 1))
-
-    S.HybridSearcher.__init__ = init
-    S.HybridSearcher._known = known
-
-
-def run_serve(index_dir: Path, n_queries: int, proposed: bool = False) -> dict:
+def run_serve(index_dir: Path, n_queries: int) -> dict:
     """A fresh process serving the saved index: load time, RSS, query latency, FAISS recall."""
     from retrieval.embedders import load_embedder
     from retrieval.engine import Engine, Settings
@@ -369,8 +163,6 @@ def run_serve(index_dir: Path, n_queries: int, proposed: bool = False) -> dict:
     from retrieval.lexical import ChineseTokenizer, Glossary
 
     res: dict = {}
-    if proposed:
-        apply_proposed_search_fixes()
     embedder = load_embedder()
     tokenizer = ChineseTokenizer()
     res["rss_model_mb"] = current_rss_mb()
@@ -410,8 +202,6 @@ def run_serve(index_dir: Path, n_queries: int, proposed: bool = False) -> dict:
     res["queries"] = len(asked)
     res["serve_rss_mb"] = current_rss_mb()
     res["serve_peak_rss_mb"] = peak_rss_mb()
-    if proposed:
-        return res
 
     qvecs = embedder.embed_queries([re.sub(r"\s+", " ", q) for q in asked])
     res["faiss_chunks"] = faiss_recall(index.dense._index.reconstruct_n(0, index.dense.size), qvecs)
@@ -429,15 +219,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--base", help=argparse.SUPPRESS)
     ap.add_argument("--serve", help=argparse.SUPPRESS)
-    ap.add_argument("--proposed", action="store_true",
-                    help="also serve each size with the proposed search.py fixes patched in (docs/benchmarks.md)")
     args = ap.parse_args(argv)
 
     if args.child:
         print(json.dumps(run_child(args.child, Path(args.base), args.queries), default=_default))
         return {}
     if args.serve:
-        print(json.dumps(run_serve(Path(args.serve), args.queries, args.proposed), default=_default))
+        print(json.dumps(run_serve(Path(args.serve), args.queries), default=_default))
         return {}
 
     from retrieval.embedders import load_embedder
@@ -445,7 +233,7 @@ def main(argv: list[str] | None = None) -> dict:
     embedder = load_embedder()
     sentences = corpus_sentences()
     base, sent_rate = base_vectors(sentences, embedder)
-    base_path = RESULTS_DIR / "scale_base_current.npy"
+    base_path = CACHE_DIR / "scale_base_current.npy"
     np.save(base_path, base)
     sample_texts, sample_heads, _ = synthetic_library(sentences, args.embed_sample, seed=SEED + 99)
     rate = measure_embedding(embedder, [f"{h}\n{t}" for h, t in zip(sample_heads, sample_texts)])
@@ -473,19 +261,6 @@ def main(argv: list[str] | None = None) -> dict:
             print(served.stderr[-3000:], file=sys.stderr)
             raise SystemExit(f"serving size {n} failed")
         r.update(json.loads(served.stdout.strip().splitlines()[-1]))
-        if args.proposed:
-            fixed = subprocess.run(
-                [sys.executable, "-m", "benchmarks.bench_scale", "--serve", r["index_dir"], "--queries",
-                 str(args.queries), "--proposed"],
-                cwd=REPO_ROOT, capture_output=True, text=True, timeout=3600,
-            )
-            if fixed.returncode != 0:
-                print(fixed.stderr[-3000:], file=sys.stderr)
-                raise SystemExit(f"serving size {n} with the proposed fixes failed")
-            r["proposed"] = json.loads(fixed.stdout.strip().splitlines()[-1])
-            pq = r["proposed"]["query_ms"]
-            print(f"  {n}: with the proposed search.py fixes, query p50 {pq['p50']} ms, p95 {pq['p95']} ms",
-                  file=sys.stderr)
         shutil.rmtree(Path(r["index_dir"]).parent, ignore_errors=True)
         r["child_wall_s"] = time.perf_counter() - t
         # Embedding chunks and their sentences at the measured rate: what a real build of this size costs.
