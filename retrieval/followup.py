@@ -183,11 +183,19 @@ def _topic_words_en(question: str) -> list[str]:
     return [m.group(1) for m in _glossary()._re.finditer(question) if not aspect.match(m.group(1))]
 
 
+# Glossary phrases that are actions, not things a question can be about.
+_VERBS_EN = re.compile(
+    r"^(?:submit(?:ted)?|issued?|apply|promoted?|recommend|covers?|set up|establish|carr(?:y|ied|ying) out|"
+    r"filed|filing|chosen|determined|selected|crack down|last|when|who|responsible|due|deadline)$"
+)
+
+
 def _topic_en(question: str) -> str:
-    """The policy phrase an English question is about (the last one the glossary knows)."""
+    """The thing an English question is about: the last policy noun the glossary knows
+    that is not an actor (an actor alone says too little: the whole question is kept then)."""
     found = [m.group(1) for m in _glossary()._re.finditer(question.lower())]
-    nouns = [f for f in found if not is_actor(f) and len(f) > 4]
-    return nouns[-1] if nouns else (found[-1] if found else "")
+    nouns = [f for f in found if not is_actor(f) and not _VERBS_EN.match(f) and len(f) > 4]
+    return nouns[-1] if nouns else ""
 
 
 def _slot(question: str) -> str | None:
@@ -282,7 +290,11 @@ def _with_topic(question: str, previous: str, joiner: str = "") -> tuple[str, st
     if _is_english(question):
         # After a Chinese question the Chinese topic is used as it is: the search is bilingual.
         topic = f"the {_topic_en(previous)}" if _is_english(previous) else _topic_zh(previous)
-        if topic in ("", "the "):
+        if topic == "the ":
+            # "What must pilot cities submit?" → "When is it due?": keep the whole question.
+            stem = previous.rstrip("?. ")
+            return f"{stem}; {question[:1].lower()}{question[1:]}", f"接着上一问 · follows {stem}"
+        if not topic:
             return None
         stem = question.rstrip("?. ")
         m = _PRONOUN_EN.search(stem.lower())
@@ -292,6 +304,11 @@ def _with_topic(question: str, previous: str, joiner: str = "") -> tuple[str, st
     if not topic:
         return None
     body = _PRONOUN_ZH.sub("", question, count=1).lstrip("那么那的，")
+    stem = previous.rstrip("？?。！! ")
+    if is_actor(topic) and len(stem) > len(topic):
+        # 高校在试点中有哪些任务 → 截止到哪天？: the deadline is of the tasks, not of 高校;
+        # the whole previous question is kept in front.
+        return f"{stem}，{body}", f"接着上一问 · follows {stem}"
     return topic + joiner + body, f"补上「{topic}」 · about {topic}"
 
 

@@ -35,6 +35,9 @@ FOLLOW_UPS = [
     (["制造企业可以获得哪些政策支持？"], "如果是省级部门呢", "省级部门可以获得哪些政策支持？"),
     (["制造企业在试点中有哪些任务？"], "高校的呢？", "高校在试点中有哪些任务？"),
     (["试点总结报告有哪些内容？"], "那截止日期呢？", "试点总结报告的截止日期？"),
+    # when the previous question's topic is only its actor, the whole question is kept
+    (["高校在试点中有哪些任务？"], "截止到哪天？", "高校在试点中有哪些任务，截止到哪天？"),
+    (["试点城市需要编制什么方案？"], "那截止日期呢？", "试点城市需要编制什么方案，截止日期？"),
     # a pronoun stands for the previous question's topic
     (["试点总结报告有哪些内容？"], "它的截止日期是哪天？", "试点总结报告的截止日期是哪天？"),
     (["试点城市的实施方案要在什么时候之前印发？"], "这个要报给谁？", "试点城市的实施方案要报给谁？"),
@@ -45,6 +48,7 @@ FOLLOW_UPS = [
     (["Who must issue the implementation plan?"], "When is it due?", "When is the implementation plan due?"),
     (["When is the summary report due?"], "Who is responsible?", "Who is responsible for the summary report?"),
     (["Who must issue the implementation plan?"], "What about the deadline?", "What is the deadline for the implementation plan?"),
+    (["What must pilot cities submit?"], "When is it due?", "What must pilot cities submit; when is it due?"),
     # an English follow-up to a Chinese question: the glossary gives the policy term
     (["制造企业在试点中有哪些任务？"], "What about universities?", "高校在试点中有哪些任务？"),
     # traditional characters (and traditional history)
