@@ -25,7 +25,7 @@ def _progress():
     def report(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            unit = "text" if stage == "embed" else "chunk"
+            unit = {"embed": "text", "ocr": "page"}.get(stage, "chunk")
             bar = bars[stage] = tqdm(total=total, desc=f"{stage:8}", unit=unit, file=sys.stderr)
         bar.update(done - bar.n)
         if done >= total:
@@ -101,13 +101,15 @@ def cmd_ask(args) -> int:
         raise SystemExit("error: give a question, or --batch FILE with one question per line")
     from .followup import complete
 
+    authorities = _authorities(args)  # a misspelt kind is an error before anything loads
     engine = _open_engine(args)
+    scope = _scope(args, engine, authorities)
     status = 0
     for q in questions:
         # A follow-up ("那高校呢？") is completed from the earlier questions given with --after.
         completion = complete(q, args.after or [])
         try:
-            a = engine.ask(completion.question, top_k=args.top_k)
+            a = engine.ask(completion.question, top_k=args.top_k, scope=scope)
         except QuestionError as exc:
             status = 2
             if args.json:
@@ -127,6 +129,29 @@ def cmd_ask(args) -> int:
         else:
             print(format_answer(a) + "\n")
     return status
+
+
+def _authorities(args) -> list[str]:
+    from .documents import authorities_of
+
+    try:
+        return [a for kind in args.authority or [] for a in authorities_of(kind)]
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}")
+
+
+def _scope(args, engine, authorities: list[str]):
+    """ask --doc DOC_ID (repeatable) and --authority KIND (repeatable) → a Scope; None for everything."""
+    from .scope import Scope
+
+    docs = args.doc or []
+    if not docs and not authorities:
+        return None
+    unknown = [d for d in docs if engine.index.document(d) is None]
+    if unknown:
+        known = ", ".join(d.doc_id for d in engine.index.documents)
+        raise SystemExit(f"error: no document {', '.join(unknown)} (documents: {known})")
+    return Scope.of(doc_ids=docs, authorities=authorities)
 
 
 def cmd_eval(args) -> int:
@@ -194,7 +219,7 @@ def _library(args):
 
 
 def cmd_add(args) -> int:
-    from .library import check_upload
+    from .library import check_replaceable, check_upload
     from .readers import DocumentRejected
 
     path = Path(args.file)
@@ -203,18 +228,27 @@ def cmd_add(args) -> int:
         title=args.title, authority=args.authority, date=args.date or "", issuer=args.issuer or "", number=args.number or ""
     )
     try:
-        # Refuse a bad or duplicate file before loading the model and index.
-        check_upload(Settings.from_env(index_dir=args.index_dir), data, path.name, **meta)
-        result = _library(args).add(data, path.name, progress=_progress(), **meta)
+        # Refuse a bad or duplicate file before loading the model and index (scanned pages are
+        # read by OCR here, with a bar per page; the add below reuses what was read).
+        settings = Settings.from_env(index_dir=args.index_dir)
+        if args.replaces:
+            check_replaceable(settings, args.replaces)
+        check_upload(settings, data, path.name, progress=_progress(), **meta)
+        result = _library(args).add(data, path.name, progress=_progress(), replaces=args.replaces or "", **meta)
     except DocumentRejected as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     d = result.document
     pages = f", {result.pages} pages" if result.pages else ""
+    if d.ocr_pages:
+        low = min(c for _, c in d.ocr_pages)
+        pages += f" ({len(d.ocr_pages)} read by OCR, lowest confidence {low:.2f})"
     print(
         f"added {d.doc_id}  《{d.title}》  {AUTHORITY_LABELS_ZH[d.authority]}  "
         f"{len(d.text)} chars{pages}, {result.chunks} chunks, in {result.seconds:.1f}s"
     )
+    if d.replaces:
+        print(f"{d.replaces} is now marked superseded by {d.doc_id} (still readable; answers prefer {d.doc_id})")
     return 0
 
 
@@ -243,7 +277,10 @@ def cmd_list(args) -> int:
     for r in rows:
         chunks = "?" if r.chunks is None else str(r.chunks)
         origin = "added" if r.removable else "corpus"
-        print(f"{r.doc_id:18} {origin:6} {chunks:>4} chunks  {AUTHORITY_LABELS_ZH.get(r.authority, r.authority)}  {r.title}")
+        marks = "".join(
+            [f"  [superseded by {r.superseded_by}]" if r.superseded_by else "", f"  [OCR: {len(r.ocr_pages)} pages]" if r.ocr_pages else ""]
+        )
+        print(f"{r.doc_id:18} {origin:6} {chunks:>4} chunks  {AUTHORITY_LABELS_ZH.get(r.authority, r.authority)}  {r.title}{marks}")
     return 0
 
 
@@ -293,6 +330,13 @@ def main(argv: list[str] | None = None) -> int:
         "--after", action="append", metavar="QUESTION",
         help="an earlier question of the conversation (repeat, oldest first): completes a follow-up like 那高校呢？",
     )
+    from .documents import AUTHORITY_GROUPS
+
+    p.add_argument("--doc", action="append", metavar="DOC_ID", help="ask only this document (repeatable; see `list`)")
+    p.add_argument(
+        "--authority", action="append", metavar="KIND",
+        help=f"ask only documents of this kind (repeatable): {', '.join(AUTHORITY_GROUPS)}, or an authority value",
+    )
     engine_opts(p)
     p.set_defaults(func=cmd_ask)
 
@@ -314,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--date", help="issue date, YYYY-MM-DD")
     p.add_argument("--issuer", help="issuing body")
     p.add_argument("--number", help="document number (文号)")
+    p.add_argument("--replaces", metavar="DOC_ID", help="the added document this file is a newer version of (kept, marked superseded)")
     engine_opts(p)
     p.set_defaults(func=cmd_add)
 

@@ -27,6 +27,32 @@ AUTHORITY_LABELS_ZH = {
     LOCAL_PLAN: "地方方案",
     LAW: "法律法规",
 }
+# The kinds a question can be scoped to (ask --authority, the Ask page): name → authorities.
+AUTHORITY_GROUPS = {
+    "notice": (OFFICIAL_NOTICE, OFFICIAL_INTERPRETATION),
+    "local-plans": (LOCAL_PLAN,),
+    "laws": (LAW,),
+    "commentary": (COMMENTARY,),
+    "user-added": (USER_ADDED,),
+}
+AUTHORITY_GROUP_LABELS = {
+    "notice": "通知及解读 Notice & interpretation",
+    "local-plans": "地方方案 Local plans",
+    "laws": "法律法规 Laws & regulations",
+    "commentary": "媒体解读 Commentary",
+    "user-added": "用户添加 User-added",
+}
+
+
+def authorities_of(kind: str) -> tuple[str, ...]:
+    """A group name (notice, local-plans, laws …) or an authority value → authority values."""
+    if kind in AUTHORITY_GROUPS:
+        return AUTHORITY_GROUPS[kind]
+    if kind in AUTHORITIES:
+        return (kind,)
+    raise ValueError(f"unknown kind {kind!r}; use one of {', '.join([*AUTHORITY_GROUPS, *AUTHORITIES])}")
+
+
 # Ties between sources go to the more authoritative one.
 AUTHORITY_RANK = {OFFICIAL_NOTICE: 0, OFFICIAL_INTERPRETATION: 1, LAW: 2, LOCAL_PLAN: 2, USER_ADDED: 2, COMMENTARY: 3}
 
@@ -175,6 +201,9 @@ class CorpusDir:
 
 __all__ = [
     "AUTHORITIES",
+    "AUTHORITY_GROUPS",
+    "AUTHORITY_GROUP_LABELS",
+    "authorities_of",
     "AUTHORITY_LABELS_ZH",
     "AUTHORITY_RANK",
     "COMMENTARY",
