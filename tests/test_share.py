@@ -52,6 +52,19 @@ def test_shared_values_are_untrusted_text():
     assert many.after == ("q0", "q1", "q2")
 
 
+def test_plain_text_has_answer_document_section_and_quote(fast_engine):
+    answer = fast_engine.ask("试点城市的实施方案要在什么时候之前印发？")
+    source = next(c for c in answer.citations if c.chunk_id == answer.answer_chunk_id)
+    text = plain_text("试点城市的实施方案要在什么时候之前印发？", answer)
+    assert text.splitlines() == [
+        "问：试点城市的实施方案要在什么时候之前印发？",
+        f"答（原文摘录）：“{answer.answer}”",
+        f"出处：《{source.doc_title.strip('《》')}》（{source.authority_label}）{source.section}",
+    ]
+    declined = fast_engine.ask("个人所得税专项附加扣除怎么申报？")
+    assert plain_text("个人所得税专项附加扣除怎么申报？", declined, "x").splitlines()[1:] == ["理解为：x", f"答：{declined.answer}"]
+
+
 # ---- the Ask page -------------------------------------------------------------------------
 
 

@@ -104,7 +104,7 @@ def share_panel(key: str, question: str, answer: Answer, understood_as: str, aft
     their content as Markdown."""
     import streamlit as st
 
-    with st.popover("分享 · 复制 Share · Copy", icon=":material/share:"):
+    with st.popover("分享 · 复制 Share · Copy", icon=":material/share:", key=key):
         st.caption("链接：打开即显示这个回答 · Link that opens this answer")
         st.code(share_link(st.context.url, question, after), language=None, wrap_lines=True)
         st.caption("答案与出处（纯文本，点右上角图标复制） · Answer with its source, plain text — copy icon top right")
