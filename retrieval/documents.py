@@ -21,7 +21,7 @@ LAW = "law"
 AUTHORITIES = (OFFICIAL_NOTICE, OFFICIAL_INTERPRETATION, COMMENTARY, USER_ADDED, LOCAL_PLAN, LAW)
 AUTHORITY_LABELS_ZH = {
     OFFICIAL_NOTICE: "通知原文",
-    OFFICIAL_INTERPRETATION: "官方解读",
+    OFFICIAL_INTERPRETATION: "政策解读",  # the page names no issuer: the label says only what it is
     COMMENTARY: "媒体解读",
     USER_ADDED: "用户添加",
     LOCAL_PLAN: "地方方案",

@@ -216,7 +216,7 @@ def _journey(server: str, d, shots: Path) -> None:
     d.get(server + "/selfcheck")
     _wait_text(d, "请先选择身份")
     d.find_element(By.XPATH, "//label[contains(., '制造企业')]").click()
-    _wait_text(d, "可享受的支持措施")
+    _wait_text(d, "你可以利用的支持措施")
     _settle(d)
     text = _body(d)
     assert "组建招聘用工联合体" in text and "通知原文" in text

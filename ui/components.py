@@ -37,7 +37,7 @@ def inject_css() -> None:
 
 
 def authority_badge(authority: str) -> str:
-    """Markdown for a coloured badge (通知原文 / 官方解读 / 媒体解读); labels are fixed strings."""
+    """Markdown for a coloured badge (通知原文 / 政策解读 / 媒体解读); labels are fixed strings."""
     color = _BADGE_COLOR.get(authority, "gray")
     label = AUTHORITY_LABELS_ZH.get(authority, authority)
     return f":{color}-badge[{label}]"

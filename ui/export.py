@@ -19,7 +19,7 @@ from retrieval.text import has_cjk
 from .fonts import add_cjk_font
 
 TITLE = "政策问答 · 对话记录 Policy Q&A conversation"
-SCOPE = "依据人社部发〔2025〕27号通知、官方解读及相关文件整理，仅供参考；以文件原文为准。"
+SCOPE = "依据人社部发〔2025〕27号通知、政策解读及相关文件整理，仅供参考；以文件原文为准。"
 DECLINED = "这几份文件没有涉及这个问题 · Not covered by these documents"
 CLAUSE_CHARS = 400  # a long clause is cut in the file; the answer sentence itself never is
 

@@ -26,4 +26,4 @@ def index_status(engine: Engine) -> None:
         st.caption(f"模型 Model: {escape_markdown(s.model or '无 none')}  \n构建于 Built at: {_built_at(s.built_at)}")
         if s.notice:
             st.warning(s.notice)
-        st.caption("仅依据人社部发〔2025〕27号通知、官方解读及一篇媒体解读作答，不构成法律意见。")
+        st.caption("仅依据人社部发〔2025〕27号通知、政策解读及一篇媒体解读作答，不构成法律意见。")
