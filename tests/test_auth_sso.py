@@ -1,0 +1,160 @@
+"""Single sign-on end to end: a real OpenID Connect provider (oidc-provider-mock) on loopback,
+`streamlit run app.py` with an [auth] section, Chromium clicking through the provider's page.
+
+An admin named by e-mail reaches the Admin page and the audit log names that person; a
+signed-in person who is not an admin is refused, and the refusal is recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import oidc_provider_mock
+import pytest
+
+from retrieval.engine import REPO_ROOT, Settings
+from store.audit import AuditLog
+from store.feedback import default_url
+from store.logins import LoginGuard
+from tests._files import copy_index
+from tests.test_browser import CHROME_FLAGS, CHROMEDRIVER, CHROMIUM, _settle, _wait_text
+
+pytestmark = pytest.mark.browser
+
+ADMIN = "li.ming@example.org"
+VISITOR = "wang.fang@example.org"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def provider():
+    users = [
+        oidc_provider_mock.User(sub="li.ming", claims={"email": ADMIN, "email_verified": True, "groups": ["staff"]}),
+        oidc_provider_mock.User(sub="wang.fang", claims={"email": VISITOR, "email_verified": True, "groups": ["staff"]}),
+    ]
+    with oidc_provider_mock.run_server_in_thread(port=_free_port(), user_claims=users) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def app(provider, fast_engine, tmp_path_factory):
+    root = tmp_path_factory.mktemp("sso")
+    settings = Settings(
+        corpus_dir=fast_engine.settings.corpus_dir, data_dir=root / "data", index_dir=root / "index",
+        model=fast_engine.settings.model,
+    )
+    copy_index(fast_engine.settings, settings)
+    port = _free_port()
+    secrets = root / "secrets.toml"
+    secrets.write_text(
+        f'admin_emails = ["{ADMIN}"]\n\n'
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        'cookie_secret = "test-cookie-secret-0123456789abcdef"\n'
+        'client_id = "policy-qa"\n'
+        'client_secret = "policy-qa-secret"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "POLICY_QA_EMBED_MODEL": settings.model,
+        "POLICY_QA_CORPUS_DIR": str(settings.corpus_dir),
+        "POLICY_QA_DATA_DIR": str(settings.data_dir),
+        "POLICY_QA_INDEX_DIR": str(settings.index_dir),
+        "OMP_NUM_THREADS": "1",
+    }
+    for name in ("POLICY_QA_ADMIN_PASSWORD", "POLICY_QA_ADMIN_PASSWORD_HASH", "POLICY_QA_DATABASE_URL"):
+        env.pop(name, None)
+    log = root / "streamlit.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--secrets.files", str(secrets)],
+            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url, settings
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def _browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument("--window-size=1280,1000")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    return driver
+
+
+def _sign_in_as(driver, url: str, sub: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url + "/admin")
+    _wait_text(driver, "单点登录")
+    _settle(driver)
+    driver.find_element(By.XPATH, "//button[contains(., '单点登录')]").click()
+    # The provider's own authorization page: pick the user, as a person would.
+    WebDriverWait(driver, 60).until(lambda d: "authorize" in d.current_url)
+    driver.find_element(By.XPATH, f"//button[@name='sub' and @value='{sub}']").click()
+    WebDriverWait(driver, 60).until(lambda d: d.current_url.startswith(url) and "oauth2callback" not in d.current_url)
+    driver.get(url + "/admin")
+
+
+def test_sso_admin_signs_in_and_is_named_in_the_audit_log(app):
+    url, settings = app
+    driver = _browser()
+    try:
+        _sign_in_as(driver, url, "li.ming")
+        _wait_text(driver, "文档列表 Documents")
+        _settle(driver)
+        assert ADMIN in driver.find_element("tag name", "body").text
+    finally:
+        driver.quit()
+    entries = AuditLog.for_url(default_url(settings.data_dir)).entries(action="login")
+    assert entries and entries[0].actor == ADMIN
+    assert entries[0].detail["method"] == "sso" and entries[0].detail["ok"] is True
+    assert any(a.account == ADMIN and a.method == "sso" and a.ok for a in LoginGuard.for_url(default_url(settings.data_dir)).recent())
+
+
+def test_sso_user_who_is_not_an_admin_is_refused(app):
+    url, settings = app
+    driver = _browser()
+    try:
+        _sign_in_as(driver, url, "wang.fang")
+        _wait_text(driver, "没有管理权限")
+        _settle(driver)
+        body = driver.find_element("tag name", "body").text
+        assert VISITOR in body and "文档列表 Documents" not in body
+    finally:
+        driver.quit()
+    refused = [e for e in AuditLog.for_url(default_url(settings.data_dir)).entries(action="login") if e.actor == VISITOR]
+    assert refused and refused[0].detail["ok"] is False
