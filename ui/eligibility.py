@@ -82,6 +82,13 @@ class Result:
         """Items for this role that the stated facts rule out (the interesting exclusions)."""
         return [o for o in self.not_applicable if self.profile.role in o.item.roles]
 
+    def excluded_by_reason(self) -> list[tuple[str, list[Outcome]]]:
+        """The exclusions grouped by reason, in order: one reason is said once, not per item."""
+        groups: dict[str, list[Outcome]] = {}
+        for o in self.excluded_by_facts:
+            groups.setdefault(o.reason, []).append(o)
+        return list(groups.items())
+
     @property
     def for_other_roles(self) -> list[Outcome]:
         return [o for o in self.not_applicable if self.profile.role not in o.item.roles]

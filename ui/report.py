@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .corpus_view import ClauseRef
-from .eligibility import Outcome, Result
+from .eligibility import Outcome, Result, questions
 from .fonts import add_cjk_font
 from .knowledge import KIND_LABELS, KINDS, UNNAMED_ACTOR, Knowledge
 
@@ -17,10 +17,8 @@ def report_lines(knowledge: Knowledge, result: Result, lookup, today: dt.date) -
     p = result.profile
     out = [("h1", "适用性自查报告 · 人社部发〔2025〕27号"), ("small", f"生成日期：{today.isoformat()}")]
     out.append(("p", f"身份：{knowledge.role(p.role).label}"))
-    for cond in knowledge.conditions:
-        answer = p.answer(cond.id)
-        if cond.id == "pilot_city" or cond.id in dict(p.other):
-            out.append(("p", f"{cond.question}{ANSWER_TEXT[answer]}"))
+    for cond in questions(knowledge, p.role, today):
+        out.append(("p", f"{cond.question}{ANSWER_TEXT[p.answer(cond.id)]}"))
     needs = "、".join(knowledge.need(n).label for n in p.needs) or "未选择（显示全部）"
     out.append(("p", f"关注的需求：{needs}"))
     if knowledge.pilot_status is not None:
@@ -40,8 +38,9 @@ def report_lines(knowledge: Knowledge, result: Result, lookup, today: dt.date) -
     out.append(("h2", f"不适用的事项及原因（{len(result.excluded_by_facts)}）"))
     if not result.excluded_by_facts:
         out.append(("p", "无"))
-    for o in result.excluded_by_facts:
-        out.append(("p", f"• {o.item.title} —— {o.reason}"))
+    for reason, outcomes in result.excluded_by_reason():
+        out.append(("p", f"原因：{reason}"))
+        out += [("p", f"• {o.item.title}") for o in outcomes]
     others = result.for_other_roles
     if others:
         out.append(("h3", f"面向其他主体的事项（{len(others)}）"))

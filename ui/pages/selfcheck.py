@@ -91,10 +91,12 @@ def show_result(profile: Profile) -> None:
     with st.expander(f"不适用的事项及原因 What does not apply and why ({len(result.excluded_by_facts)})", expanded=True):
         if not result.excluded_by_facts:
             st.caption("按你填写的情况，面向你这一身份的事项都已列在上方。")
-        for o in result.excluded_by_facts:
-            ref = clause(engine, o.item.chunk)
-            where = f"（{ref.authority_label} · {ref.section}）" if ref else ""
-            st.markdown(f"- **{escape_markdown(o.item.title)}** — {escape_markdown(o.reason)} :gray[{escape_markdown(where)}]")
+        for reason, outcomes in result.excluded_by_reason():
+            st.markdown(f"**原因 Why：** {escape_markdown(reason)}")
+            for o in outcomes:
+                ref = clause(engine, o.item.chunk)
+                where = f"（{ref.authority_label} · {ref.section}）" if ref else ""
+                st.markdown(f"- {escape_markdown(o.item.title)} :gray[{escape_markdown(where)}]")
     with st.expander(f"面向其他主体的事项 Items for other roles ({len(result.for_other_roles)})"):
         for o in result.for_other_roles:
             st.markdown(f"- {escape_markdown(o.item.title)} — {escape_markdown(o.reason)}")
