@@ -169,8 +169,11 @@ def test_follow_up_and_share_link_in_chromium(fast_server, tmp_path):
     for flag in CHROME_FLAGS:
         options.add_argument(flag)
     options.add_argument("--window-size=1440,1000")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
     d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     d.set_page_load_timeout(60)
+    d.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
 
     def ask(question: str, wait_for: str) -> None:
         box = WebDriverWait(d, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="stChatInputTextArea"]'))
@@ -204,6 +207,14 @@ def test_follow_up_and_share_link_in_chromium(fast_server, tmp_path):
         assert "Page not found" not in body
         assert body.count("那高校呢？") >= 1 and FIRST not in body.replace("after=", "")
         assert "依据 Source" in body
+
+        # The conversation exports as a PDF, made when the button is clicked.
+        button = d.find_element(By.XPATH, "//button[contains(., '导出 PDF')]")
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", button)
+        WebDriverWait(d, 30).until(lambda _: [p for p in downloads.glob("*.pdf")])
+        pdf = next(downloads.glob("*.pdf"))
+        WebDriverWait(d, 10).until(lambda _: pdf.read_bytes().rstrip().endswith(b"%%EOF"))
+        assert pdf.read_bytes().startswith(b"%PDF")
     except Exception:
         d.save_screenshot(str(tmp_path / "failure.png"))
         print("page text at failure:\n", _body(d)[:3000], "\nserver log:\n", log.read_text()[-3000:])
