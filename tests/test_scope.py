@@ -109,3 +109,47 @@ def test_replaces_keeps_the_old_version_marked_superseded(library, tmp_path):
     assert not library.engine.index.document(old_id).superseded_by
     with pytest.raises(DocumentRejected):
         library.add(newer.read_bytes(), "x.txt", replaces="u-nosuchdoc")
+
+
+def test_app_shows_added_documents_scoped_asks_and_automatic_overview(library, tmp_path, monkeypatch):
+    """The Ask page's scope selector, the automatic overview and timeline, and superseded marks."""
+    from tests._app import markdown_text, open_app
+
+    settings, ids = library.settings, _ids(library)
+    newer = PLAN.read_text(encoding="utf-8").replace("2025年9月底前印发", "2025年10月底前印发")
+    new_id = library.add(newer.encode(), "plan_v2.txt", title="某省试点实施方案（修订）", authority=LOCAL_PLAN, replaces=ids[LOCAL_PLAN]).document.doc_id
+    for name, value in (
+        ("POLICY_QA_EMBED_MODEL", settings.model),
+        ("POLICY_QA_CORPUS_DIR", str(settings.corpus_dir)),
+        ("POLICY_QA_DATA_DIR", str(settings.data_dir)),
+        ("POLICY_QA_INDEX_DIR", str(settings.index_dir)),
+        ("POLICY_QA_TODAY", "2026-11-25"),
+    ):
+        monkeypatch.setenv(name, value)
+
+    at = open_app("ui/pages/ask.py")
+    picker = at.selectbox(key="pqa_scope")
+    labels = set(picker.options)  # AppTest shows the formatted labels
+    assert {"全部文档 All documents", "通知及解读 Notice & interpretation", "地方方案 Local plans", "法律法规 Laws & regulations"} <= labels
+    assert "仅此文档 Only: 某省试点实施方案（已被取代）" in labels
+    picker.set_value("kind:laws").run()
+    at.chat_input[0].set_value("扣押劳动者身份证件怎么处罚？").run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = markdown_text(at)
+    assert "第五章 法律责任 › 第四十二条" in text and "第四十二条 违反本条例第二十三条规定" in text
+
+    at = open_app("ui/pages/overview.py")
+    text = markdown_text(at)
+    assert "自动提取 extracted automatically" in text and "其他文档概览 Other documents" in text
+    assert "施行：自2025年3月1日起施行" in text and "文号：某人社发〔2025〕31号" in text
+    assert "县级以上人民政府（10）" in text
+
+    at = open_app("ui/pages/timeline.py")
+    text = markdown_text(at)
+    assert "其他文档中的日期 Dates in other documents" in text and "自动提取 extracted automatically" in text
+    assert "2025-03-01\n施行" in text and "2025-10-31\n截止" in text  # the law takes effect; v2's deadline
+    assert "某省试点实施方案（已被取代 superseded）" in text  # the old version's dates stay, marked
+
+    at = open_app("ui/pages/documents.py", {"doc": ids[LOCAL_PLAN]})
+    text = markdown_text(at)
+    assert "此文档已被新版本取代" in text and f"({new_id})" in text

@@ -83,6 +83,13 @@ with st.form("add_document", clear_on_submit=True):
         "来源类别 Source label", AUTHORITIES, index=AUTHORITIES.index(USER_ADDED), format_func=_label, key="authority"
     )
     date = c2.text_input("印发日期 Date (YYYY-MM-DD)", key="date")
+    current_added = {r.doc_id: r.title for r in library.documents() if r.removable and not r.superseded_by}
+    replaces = st.selectbox(
+        "新版本替换 Replaces（旧版本保留并标为已被取代 / the old version stays, marked superseded）",
+        ["", *current_added],
+        format_func=lambda i: f"{i} · {current_added[i]}" if i else "不替换 (a new document)",
+        key="replaces",
+    )
     confirm_official = st.checkbox(
         "我确认该文件是正式发布的官方文件 (I confirm this is an officially issued document)", key="confirm_official"
     )
@@ -104,6 +111,7 @@ if submitted:
                 authority=authority,
                 date=date.strip(),
                 progress=report,
+                replaces=replaces,
             )
         except DocumentRejected as exc:
             bar.empty()
@@ -133,6 +141,8 @@ st.dataframe(
             "页数 Pages": r.pages or None,
             "片段 Chunks": r.chunks,
             "类型 Origin": "上传 added" if r.removable else "系统自带 shipped",
+            "状态 Status": f"已被 {r.superseded_by} 取代 superseded" if r.superseded_by else "现行 current",
+            "OCR": f"{len(r.ocr_pages)} 页, ≥{min(c for _, c in r.ocr_pages):.2f}" if r.ocr_pages else "",
         }
         for r in rows
     ],

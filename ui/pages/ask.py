@@ -13,6 +13,7 @@ from ui.auth import allow_feedback, is_admin
 from ui.components import authority_badge, citation_card
 from ui.corpus_view import ClauseRef
 from ui.engine_resource import get_engine, get_feedback_store
+from ui.scope_picker import current_scope, scope_picker
 from ui.export import Turn, export_buttons
 from ui.share import read_shared, share_panel, understood_note
 from ui.text import escape_markdown, find_all
@@ -72,7 +73,7 @@ def answer_question(question: str, alone: bool = False, after: list[str] | None 
     }
     try:
         with st.spinner("正在检索文件… Searching the documents…"):
-            entry["answer"] = engine.ask(completion.question)
+            entry["answer"] = engine.ask(completion.question, scope=current_scope(engine))
     except QuestionError as exc:
         # Not kept: a refused question (20 MB of text, say) must not ride along in every rerun.
         st.session_state[REFUSED] = str(exc)
@@ -174,6 +175,7 @@ st.caption(
     "每个回答都附原文出处。 Ask about the notice; every answer cites its source clause."
 )
 
+scope_picker(engine)
 prompt = st.chat_input(f"输入你的问题（{MAX_QUESTION_CHARS}字以内）… Type your question", max_chars=MAX_QUESTION_CHARS)
 pending = st.session_state.pop(PENDING, None)
 alone = st.session_state.pop(PENDING_ALONE, False) and prompt is None

@@ -15,6 +15,7 @@ import html
 
 import streamlit as st
 
+from ui.auto_overview import clause_ocr_note, render_document_marks
 from ui.components import DOCUMENTS_PAGE, authority_badge, clause_html
 from retrieval.chunking import SECTION_SEP
 from ui.corpus_view import clause, clauses_of
@@ -56,7 +57,7 @@ top1, top2 = st.columns([3, 2])
 doc_id = top1.selectbox(
     "文件 Document",
     doc_ids,
-    format_func=lambda d: docs[d].title,
+    format_func=lambda d: docs[d].title + ("（已被取代 superseded）" if docs[d].superseded_by else ""),
     key="doc_pick",
     on_change=on_doc_change,
 )
@@ -64,12 +65,14 @@ query = top2.text_input("在全部文件中搜索 Search in the documents", valu
 doc = docs[doc_id]
 st.markdown(authority_badge(doc.authority))
 st.text(" · ".join(part for part in (doc.issuer, doc.number, doc.date) if part))
+render_document_marks(engine, doc)
 
 if target is not None:
     with st.container(border=True):
         st.markdown(f"**已定位条款 Opened clause** · {authority_badge(target.authority)}")
         st.text(f"{target.doc_title} · {target.section}")
         st.markdown(clause_html(target.text, [(0, len(target.text))]), unsafe_allow_html=True)
+        clause_ocr_note(engine, target.chunk_id)
 
 query = query.strip()
 if query:

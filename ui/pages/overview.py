@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.clock import today
 from ui.eligibility import Outcome, verdict
+from ui.auto_overview import render_auto_overview
 from ui.engine_resource import get_engine
 from ui.knowledge import KINDS
 from ui.knowledge_resource import get_knowledge
@@ -63,3 +64,4 @@ def show_overview() -> None:
 
 
 show_overview()
+render_auto_overview(engine)  # added documents, extracted automatically

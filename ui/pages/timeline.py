@@ -14,6 +14,7 @@ import streamlit as st
 
 from ui.calendar import to_ics
 from ui.clock import today
+from ui.auto_overview import render_auto_timeline
 from ui.engine_resource import get_engine
 from ui.knowledge_resource import get_knowledge
 from ui.knowledge_view import DISPUTED, show_sources, source_note
@@ -156,3 +157,4 @@ def show_timeline() -> None:
 
 
 show_timeline()
+render_auto_timeline(engine)  # added documents, extracted automatically
