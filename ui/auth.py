@@ -452,6 +452,22 @@ def require_admin() -> bool:
     return False
 
 
+FEEDBACK_PER_SESSION = 10  # per minute
+FEEDBACK_PER_ADDRESS = 30  # per minute
+
+
+def allow_feedback(session_id: str) -> bool:
+    """Whether this session (and its client address) may write feedback now; counts the write.
+
+    Ten a minute per session and thirty per address is far above what a reader clicks, and
+    far below a flood (one script reached about 200 rows a minute from four clients).
+    """
+    limiter = security().limiter
+    return limiter.allow("feedback_session", [session_id], FEEDBACK_PER_SESSION, 60) and limiter.allow(
+        "feedback_address", [client_address()], FEEDBACK_PER_ADDRESS, 60
+    )
+
+
 def main() -> None:
     """Print a hash for POLICY_QA_ADMIN_PASSWORD_HASH: `python -m ui.auth [--pbkdf2]`."""
     import getpass
