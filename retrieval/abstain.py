@@ -28,7 +28,11 @@ from .text import has_cjk
 NOUN_WEIGHT = 3.0
 # Parts of speech that name a topic (jieba's tags): nouns, names, idioms, abbreviations, verbal nouns.
 _TOPIC_POS = ("n", "l", "j", "i", "vn", "nz", "ns", "nt", "nr")
-_NAME_POS = ("ns", "nr", "nt", "nrt")
+# Places and organisations (jieba tags person names too eagerly: 黑客 is "nr").
+_NAME_POS = ("ns", "nt")
+# Words of the question echoed in an explanation: plain words only, so a question cannot make
+# the page say anything else (a link, a phone number, markup).
+_ECHO = re.compile(r"^(?:[\u4e00-\u9fff]{1,8}|[a-z][a-z\-]{0,19})$")
 # "我们是苏州的企业…": a question about the asker's own place is still a question about the policy.
 _SELF = re.compile(r"我们|我司|我市|我省|本市|本省|咱|我是|我在")
 # Citations read for the asked detail.
@@ -105,7 +109,7 @@ class Abstainer:
                 known_w += weight
                 if topic:
                     known.append(word)
-            elif topic:
+            elif topic and _ECHO.match(word):
                 unknown.append(word)
                 # A compound of known names (东中西部 → 西部) is not a new place.
                 if pos in _NAME_POS and not any(t in self._vocab for t in self.tokenizer.tokenize(word) if len(t) > 1):
@@ -123,7 +127,7 @@ class Abstainer:
         return Vocabulary(
             sum(len(p) for p, _ in carried) / total,
             tuple(p for p, _ in carried),
-            tuple(p for p, t in terms if not t),
+            tuple(p for p, t in terms if not t and _ECHO.match(p)),
         )
 
     def decide(self, result: SearchResult) -> Decision:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import random
 
 import pytest
@@ -48,8 +50,14 @@ def test_hostile_questions_are_just_text(fast_engine, question):
     before = IndexStore(engine.settings.index_dir).read_manifest()
     a = engine.ask(question)
     corpus = "".join(match_key(d.text) for d in engine.index.documents)
-    # Answers are extracted from the documents, so nothing in a question can make its way into one.
-    assert a.answer in (DECLINE_ZH, DECLINE_EN) or match_key(a.answer) in corpus
+    # Answers are extracted from the documents, so nothing in a question can make its way into one;
+    # a decline may name the question's own plain words ("文件没有说明租金"), never anything else.
+    if a.answerable:
+        assert match_key(a.answer) in corpus
+    else:
+        assert a.answer.endswith((DECLINE_ZH, DECLINE_EN))
+        explanation = a.answer.removesuffix(DECLINE_ZH).removesuffix(DECLINE_EN)
+        assert re.fullmatch(r"[\w，。、 ,.'-]*", explanation), explanation
     for c in a.citations:
         assert match_key(c.text) in corpus
     for bad in ("<script", "onerror", "javascript:", "evil.example", "PWNED"):
