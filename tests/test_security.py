@@ -267,3 +267,15 @@ def test_visitors_see_no_error_details_and_the_server_logs_them(server):
     while str(dead_port) not in log.read_text(errors="replace") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert str(dead_port) in log.read_text(errors="replace")  # the detail is in the server's log
+
+
+def test_escaped_text_cannot_become_an_autolink():
+    # Streamlit's Markdown (GFM) links http://…, www.… and a@b.c found in text even after
+    # backslash escapes (seen in Chromium); escape_markdown must break those markers.
+    from ui.text import escape_markdown
+
+    for raw in ("http://evil.example/login", "HTTPS://evil.example", "www.evil.example", "li@evil.example", "mailto:x@y.z"):
+        out = escape_markdown(f"请点此 {raw} 重新登录").replace("\\", "")
+        assert raw.lower() not in out.lower(), out
+        assert raw.lower() == out.replace("\u2060", "").split()[1].lower()  # reads the same
+    assert escape_markdown("第一条 (一) 1.5%") == "第一条 \\(一\\) 1\\.5%"

@@ -8,9 +8,20 @@ import re
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:$~=])")
 
 
+# GFM's autolink literals (http://…, www.…, a@b.c) are found in the text after escapes are
+# resolved, so a backslash does not stop them (checked in Chromium: an escaped
+# `http\://evil\.example/login` is still a link). A word joiner (U+2060, invisible) inside
+# the marker does.
+_AUTOLINK_RE = re.compile(r"(?i)(https?|ftp|mailto|www)(\\?[:.])|(@)")
+
+
+def _defuse_autolinks(text: str) -> str:
+    return _AUTOLINK_RE.sub(lambda m: f"{m.group(1)}\u2060{m.group(2)}" if m.group(1) else "@\u2060", text)
+
+
 def escape_markdown(text: str) -> str:
-    """Text that Streamlit's Markdown shows literally (no links, images, directives or LaTeX)."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+    """Text that Streamlit's Markdown shows literally (no links, autolinks, images, directives or LaTeX)."""
+    return _defuse_autolinks(_MD_SPECIAL.sub(r"\\\1", text)).replace("\n", "  \n")
 
 
 def merge_spans(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
