@@ -5,8 +5,9 @@
 
 Every session is a browser session as Streamlit sees it (the websocket protocol of
 `benchmarks.load_streamlit`): it asks a dev-set question, waits a few seconds as a reader
-would, and asks again until the time is up. Every `--clear-every` seconds one of them
-sends Streamlit's "clear cache" message, which any browser may send. The server's
+would, and asks again until the time is up. Every session also sends Streamlit's "clear
+cache" message (which any browser may send) once every `--clear-every` seconds, the
+sessions staggered, so 20 sessions at 10 s send two a second. The server's
 resident memory is sampled every `--sample-s` seconds. Bounded: it stops at the
 deadline, talks to loopback only with --start, and exits 1 on any failed question.
 """
@@ -145,7 +146,6 @@ async def soak(url: str, pid: int | None, sessions: int, seconds: float, clear_e
         if pid is not None:
             samples.append((round(time.monotonic() - started, 1), rss_mb(pid)))
 
-    # Users may hold one clear-cache turn each per period: every `clear_every` seconds, one message.
     await asyncio.gather(sampler(), *(user(n) for n in range(sessions)))
     return latencies, errors, samples, cleared
 
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--isolated", action="store_true", help="with --start: temp copies of corpus/ and index/")
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--sessions", type=int, default=20)
-    ap.add_argument("--clear-every", type=float, default=10.0, help="seconds between clear-cache messages (0: none)")
+    ap.add_argument("--clear-every", type=float, default=10.0, help="seconds between one session's clear-cache messages (0: none)")
     ap.add_argument("--sample-s", type=float, default=5.0)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
