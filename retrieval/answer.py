@@ -1,28 +1,42 @@
-"""Extractive answers: the one or two sentences of the best citation that answer the question.
+"""Extractive answers: the sentence of the first citations that answers the question.
 
 No language model: the answer is always a verbatim span of a source clause, so it
 cannot state anything the documents do not say. Dates, amounts and bodies stay
 intact because sentences are never cut.
+
+A sentence is scored on three things, each on a 0–1 scale: the share of the question's
+(idf-weighted) words it contains, how close it is in meaning to the question (its
+sentence vector, when the index has them), and whether it holds the kind of value the
+question asks for (retrieval/asked.py). A lower-ranked citation pays a small penalty, so
+it wins only with a clearly better sentence; at equal strength the notice's own clause,
+ranked first by search, is kept before a restatement of it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from .asked import Asked, asked, states
 from .chunking import Chunk, sentence_spans
 from .lexical import ChineseTokenizer
 
-_DATE = re.compile(r"\d{4}年(\d{1,2}月)?(\d{1,2}日|底|前)?|\d{1,2}月\d{1,2}日|\d{1,2}月底")
-_NUMBER = re.compile(r"\d+(\.\d+)?\s*(万|亿|个|家|人|年|项|类|%|倍|次)|[一二三四五六七八九十两]+(个|类|年|项|大)")
-_BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高校|院所|主体")
 _LEAD = re.compile(r"^(答[：:]|（[一二三四五六七八九十]+）[^。]{0,20}。)")
-
-Q_DEADLINE = re.compile(r"什么时候|何时|截止|期限|日期|哪天|几月|哪一天|之前|时间节点|哪年|deadline|\bwhen\b|\bdue\b|\bdate\b", re.I)
-Q_DAY = re.compile(r"哪天|几号|哪一天|几月几[日号]|日期|具体时间|\bdate\b|which day", re.I)
 _DAY = re.compile(r"\d{1,2}月\d{1,2}日")
-Q_WHO = re.compile(r"谁|哪个部门|哪些部门|哪一级|哪级|哪里|哪个单位|由哪|\bwho\b|which (department|ministr|bod)|responsible", re.I)
-Q_NUMBER = re.compile(r"多少|几个|几年|几家|多长|多久|几类|几项|哪[五四三]|\bhow (many|much|long)\b", re.I)
+_Q_DAY = re.compile(r"哪天|几号|哪一天|几月几[日号]|日期|具体时间|\bdate\b|which day", re.I)
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*([个家年人天项类条所万亿])")
+_RESTATED = re.compile(r"^[^。！？]*？\s*(?:答[：:])?\s*")
+
+# Weights of the three signals, and the penalty of citations 2 and 3 (read off the tuning sets).
+LEXICAL_WEIGHT = 1.0
+DENSE_WEIGHT = 8.0  # per unit of cosine similarity below the best candidate's (sentences differ by ~0–0.05)
+ASKED_BONUS = 0.35
+DAY_BONUS = 0.2
+RANK_PENALTY = (0.0, 0.12, 0.2)
+SHORT_PENALTY = 0.3
+
+SentenceSimilarity = Callable[[Chunk, int, int], float | None]
 
 
 @dataclass(frozen=True)
@@ -34,10 +48,7 @@ class Extract:
     end: int
 
 
-_ASKED_UNIT = re.compile(r"(?:多少|几)\s*([个家年人天项类条所万亿])")
-
-
-def _has_asked_number(question: str, sentence: str) -> bool:
+def _has_asked_count(question: str, sentence: str) -> bool:
     """A count in the unit the question asks for (多少个 → N个); a year is not a count."""
     unit = _ASKED_UNIT.search(question)
     if unit:
@@ -45,52 +56,63 @@ def _has_asked_number(question: str, sentence: str) -> bool:
         if u == "年":
             return bool(re.search(r"(?<!\d)\d{1,2}\s*年|[一二三四五两]年|\d{4}\s*[至到-]\s*\d{4}", sentence))
         return bool(re.search(rf"\d+(\.\d+)?\s*万?{u}|[一二三四五六七八九十两]+{u}", sentence))
-    return bool(re.search(r"\d+(\.\d+)?\s*(万|亿|个|家|人|项|类|%|倍|次)", sentence))
+    return states(Asked.COUNT, sentence)
 
 
-def _score(sentence: str, tokens: dict[str, float], question: str, tokenizer: ChineseTokenizer) -> float:
-    words = set(tokenizer.tokenize_cached(sentence))
-    score = sum(w for t, w in tokens.items() if t in words or (len(t) > 1 and t in sentence))
-    if Q_DEADLINE.search(question) and _DATE.search(sentence):
-        score += 6
-        if Q_DAY.search(question) and _DAY.search(sentence):
-            score += 4  # asked for the day, and this sentence names it
-    if Q_NUMBER.search(question) and _has_asked_number(question, sentence):
-        score += 4
-    if Q_WHO.search(question) and _BODY.search(sentence):
-        score += 2
-    if sentence.rstrip().endswith(("？", "?")):
-        score -= 8  # a restated question is not an answer
-    if len(sentence) < 12:
-        score -= 3  # a bare heading
-    return score
-
-
-# How much a sentence from a lower-ranked citation must beat the top citation's best.
-RANK_PENALTY = (0.0, 3.0, 5.0)
+def _after_question(chunk: Chunk, a: int, b: int) -> tuple[int, int]:
+    """An interpretation's "问…？ 答：…" run as one span: keep the answer, not the restated question."""
+    sentence = chunk.text[a - chunk.start : b - chunk.start]
+    m = _RESTATED.match(sentence)
+    if m and m.end() < len(sentence.rstrip()) - 1:
+        return a + m.end(), b
+    return a, b
 
 
 def extract_answer(
-    question: str, token_weights: dict[str, float], chunks: list[Chunk], tokenizer: ChineseTokenizer
+    question: str,
+    token_weights: dict[str, float],
+    chunks: list[Chunk],
+    tokenizer: ChineseTokenizer,
+    similarity: SentenceSimilarity | None = None,
 ) -> Extract:
-    """The best sentence among the first citations, preferring the first citation.
-
-    A lower-ranked citation wins only when its sentence is clearly better (it holds the
-    date, number or body the question asks for, or much more of its wording).
-    """
-    tokens = token_weights
-    best: tuple[float, int, int, Chunk, list[tuple[int, int]]] | None = None
+    """The best sentence among the first citations, preferring the first citation."""
+    total = sum(token_weights.values()) or 1.0
+    kind = asked(question)
+    candidates: list[tuple[int, Chunk, list[tuple[int, int]], int, str, float | None]] = []
     for rank, chunk in enumerate(chunks[: len(RANK_PENALTY)]):
-        spans = [_after_question(chunk, a, b) for a, b in sentence_spans(chunk)]
+        original = sentence_spans(chunk)
+        spans = [_after_question(chunk, a, b) for a, b in original]
         for i, (a, b) in enumerate(spans):
             sentence = chunk.text[a - chunk.start : b - chunk.start]
-            score = _score(sentence, tokens, question, tokenizer) - RANK_PENALTY[rank]
-            if best is None or score > best[0]:
-                best = (score, -rank * 1000 - i, i, chunk, spans)
-    if best is None:
+            if sentence.rstrip().endswith(("？", "?")):
+                continue  # a restated question is never an answer
+            sim = similarity(chunk, *original[i]) if similarity is not None else None
+            candidates.append((rank, chunk, spans, i, sentence, sim))
+    if not candidates:
         chunk = chunks[0]
         return Extract(chunk.text, chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end)
-    _, _, i, chunk, spans = best
+    sims = [c[5] for c in candidates if c[5] is not None]
+    best_sim = max(sims) if sims else 0.0
+
+    def score(cand) -> float:
+        rank, _, _, _, sentence, sim = cand
+        words = set(tokenizer.tokenize_cached(sentence))
+        lexical = sum(w for t, w in token_weights.items() if t in words or (len(t) > 1 and t in sentence)) / total
+        value = LEXICAL_WEIGHT * lexical - RANK_PENALTY[rank]
+        if sim is not None:
+            value += DENSE_WEIGHT * (sim - best_sim)
+        if kind is Asked.COUNT:
+            value += ASKED_BONUS if _has_asked_count(question, sentence) else 0.0
+        elif kind is not Asked.OTHER and states(kind, sentence):
+            value += ASKED_BONUS
+        if kind is Asked.DATE and _Q_DAY.search(question) and _DAY.search(sentence):
+            value += DAY_BONUS  # asked for the day, and this sentence names it
+        if len(sentence) < 12:
+            value -= SHORT_PENALTY  # a bare heading
+        return value
+
+    best = max(candidates, key=lambda c: (score(c), -c[0], -c[3]))
+    _, chunk, spans, i, _, _ = best
     offset = chunk.start
     a, b = spans[i]
     # A short sentence (a lead-in, a heading) reads better with the one after it.
@@ -102,15 +124,3 @@ def extract_answer(
         a += lead.end()
         text = text[lead.end() :]
     return Extract(text.strip(), chunk.chunk_id, chunk.doc_id, a, b)
-
-
-_RESTATED = re.compile(r"^[^。！？]*？\s*(?:答[：:])?\s*")
-
-
-def _after_question(chunk: Chunk, a: int, b: int) -> tuple[int, int]:
-    """An interpretation's "问…？ 答：…" run as one span: keep the answer, not the restated question."""
-    sentence = chunk.text[a - chunk.start : b - chunk.start]
-    m = _RESTATED.match(sentence)
-    if m and m.end() < len(sentence.rstrip()) - 1:
-        return a + m.end(), b
-    return a, b

@@ -51,6 +51,12 @@ class DenseIndex:
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of some rows (flat and HNSW indexes both keep them)."""
+        if not ids:
+            return np.zeros((0, self.dim), np.float32)
+        return np.vstack([self._index.reconstruct(int(i)) for i in ids])
+
     def save(self, path: Path) -> None:
         import faiss
 

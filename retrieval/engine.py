@@ -300,7 +300,13 @@ class Engine:
         lexical = state.index.lexical
         # Rare words say more about which sentence answers: weight overlap by length × idf.
         weights = {tok: len(tok) * lexical.idf(tok) for tok in result.query.tokens}
-        extract = extract_answer(result.query.normalized, weights, [h.chunk for h in result.hits], self.tokenizer)
+        extract = extract_answer(
+            result.query.normalized,
+            weights,
+            [h.chunk for h in result.hits],
+            self.tokenizer,
+            _sentence_similarity(state.index, result),
+        )
         timings["answer"] = _ms(t)
         text = extract.text
         if self._names_documents(state):
@@ -461,6 +467,19 @@ def _citation(rank: int, hit) -> Citation:
         score=round(hit.score, 6),
         page=c.page,
     )
+
+
+def _sentence_similarity(index: SearchIndex, result: SearchResult):
+    """Cosine similarity of the question to each sentence of the first citations, from the stored vectors."""
+    if result.query_vector is None or index.sentence_dense is None:
+        return None
+    rows = {h.chunk.chunk_id: h.row for h in result.hits}
+    by_row = index.sentence_ids
+    wanted = [(h.row, span, sid) for h in result.hits[:3] for span, sid in by_row.get(h.row, {}).items()]
+    vectors = index.sentence_dense.vectors([sid for *_, sid in wanted])
+    sims = {(row, span): float(v @ result.query_vector) for (row, span, _), v in zip(wanted, vectors)}
+
+    return lambda chunk, a, b: sims.get((rows.get(chunk.chunk_id), (a, b)))
 
 
 def _titled(title: str) -> str:

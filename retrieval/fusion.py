@@ -32,9 +32,6 @@ class FusionConfig:
         }
     )
     superseded_prior: float = -0.3
-    # English questions: the multilingual model matches English to Chinese clauses more
-    # loosely, so its side weighs less.
-    english_dense_factor: float = 0.7
     # Weight of the best sentence's similarity in a chunk's dense score.
     sentence_weight: float = 0.3
 
@@ -44,11 +41,12 @@ def fuse(
     lexical: Candidates,
     priors: dict[int, float] | None = None,
     config: FusionConfig = FusionConfig(),
-    english: bool = False,
 ) -> dict[int, float]:
     """Row → fused score over the union of both lists, plus each row's prior."""
     use_dense = dense is not None and bool(dense.order)
-    w_dense = config.dense_weight * (config.english_dense_factor if english else 1.0) if use_dense else 0.0
+    # English questions are embedded with their translated terms, so both languages weigh the same
+    # (discounting the English dense side cost recall on the tuning sets' English questions).
+    w_dense = config.dense_weight if use_dense else 0.0
     w_lex = 1.0 - config.dense_weight if use_dense else 1.0
     fused: dict[int, float] = {}
     if config.method == "rrf":

@@ -97,6 +97,18 @@ class SearchIndex:
     def _chunks_by_id(self) -> dict[str, Chunk]:
         return {c.chunk_id: c for c in self.chunks}
 
+    @cached_property
+    def sentence_ids(self) -> dict[int, dict[tuple[int, int], int]]:
+        """Chunk row → {sentence span: sentence vector id}, in the order sentence_units() embedded them."""
+        out: dict[int, dict[tuple[int, int], int]] = {}
+        sid = 0
+        for row, chunk in enumerate(self.chunks):
+            for a, b in sentence_spans(chunk):
+                if len(chunk.text[a - chunk.start : b - chunk.start]) >= MIN_SENTENCE_CHARS:
+                    out.setdefault(row, {})[(a, b)] = sid
+                    sid += 1
+        return out
+
     def document(self, doc_id: str) -> Document | None:
         return self._documents_by_id.get(doc_id)
 

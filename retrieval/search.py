@@ -141,7 +141,7 @@ class HybridSearcher:
         if server_fused is not None:
             fused = {r: s + self._priors.get(r, 0.0) for r, s in server_fused.scores.items()}
         else:
-            fused = fuse(dense, lexical, self._priors, self.fusion, query.english)
+            fused = fuse(dense, lexical, self._priors, self.fusion)
         hits = self._hits(fused, dense, lexical, top_k)
         timings["fusion"] = _ms(t)
         timings["search_total"] = _ms(t0)
