@@ -94,6 +94,9 @@ def test_replaces_keeps_the_old_version_marked_superseded(library, tmp_path):
     old_chunks = [c for c in engine.index.chunks if c.doc_id == old_id]
     assert old_chunks and all(c.superseded for c in old_chunks)
     assert not any(c.superseded for c in engine.index.chunks if c.doc_id == new_id)
+    # The two versions differ in one date; answers cite the current one first.
+    answer = engine.ask("确定为试点的城市什么时候前印发本市试点实施方案？", scope=Scope.of(authorities=[LOCAL_PLAN]))
+    assert answer.citations[0].doc_id == new_id and "2025年10月底前" in answer.answer
 
     listing = _cli(settings, "list")
     assert f"[superseded by {new_id}]" in listing.stdout
