@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .doc_header import first_fact, header_facts
-from .documents import COMMENTARY, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE, Document
+from .documents import AUTHORITY_LABELS_ZH, COMMENTARY, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE, Document
 
 CHUNKER_VERSION = "clause-v2"
 MAX_UNIT_CHARS = 300
@@ -65,6 +65,10 @@ class Chunk:
     superseded: bool = False
     # Heading path, plus the document's header metadata on its first chunk: searched, not cited.
     context: str = ""
+
+    @property
+    def authority_label(self) -> str:
+        return AUTHORITY_LABELS_ZH.get(self.authority, self.authority)
 
     @property
     def heading(self) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from retrieval.chunking import Chunk
 from retrieval.documents import AUTHORITY_LABELS_ZH, COMMENTARY, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE
+from retrieval.engine import Citation
 
-from .corpus_view import ClauseRef
 from .text import escape_markdown, highlight_html
 
 DOCUMENTS_PAGE = "ui/pages/documents.py"
@@ -58,7 +59,7 @@ def open_clause_link(chunk_id: str, label: str = "在原文中查看 Open clause
 def citation_card(
     *,
     rank: int | None,
-    ref: ClauseRef,
+    ref: Citation | Chunk,
     spans: list[tuple[int, int]],
 ) -> None:
     """One source clause: title, authority badge, section path, clause text with spans marked, deep link."""
@@ -72,7 +73,7 @@ def citation_card(
         open_clause_link(ref.chunk_id)
 
 
-def cited_fact(text: str, ref: ClauseRef | None, quote: str, *, show_quote: bool = True) -> None:
+def cited_fact(text: str, ref: Chunk | None, quote: str, *, show_quote: bool = True) -> None:
     """A curated statement with its source: badge, section, verbatim quote, link to the clause."""
     if ref is None:  # the knowledge check reports this; never show an uncited statement as fact
         st.error(f"引用缺失 Missing citation: {text}")

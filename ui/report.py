@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .corpus_view import ClauseRef
+from retrieval.chunking import Chunk
+
 from .eligibility import Outcome, Result, questions
 from .fonts import add_cjk_font
 from .knowledge import KIND_LABELS, KINDS, UNNAMED_ACTOR, Knowledge
@@ -67,7 +68,7 @@ def _item_lines(o: Outcome, lookup, today: dt.date) -> list[tuple[str, str]]:
     if item.disputed and item.note:
         lines.append(("p", f"文件不一致：{item.note}"))
     for cite in item.sources:
-        ref: ClauseRef | None = lookup(cite.chunk)
+        ref: Chunk | None = lookup(cite.chunk)
         if ref:
             lines.append(("small", f"出处：{ref.authority_label} · {ref.doc_title} · {ref.section}"))
         lines.append(("quote", f"“{cite.quote}”"))

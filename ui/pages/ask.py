@@ -7,11 +7,10 @@ import uuid
 
 import streamlit as st
 
-from retrieval.engine import MAX_QUESTION_CHARS, Answer, QuestionError
+from retrieval.engine import MAX_QUESTION_CHARS, Answer, Citation, QuestionError
 from retrieval.followup import complete
 from ui.auth import allow_feedback, is_admin
 from ui.components import authority_badge, citation_card
-from ui.corpus_view import ClauseRef
 from ui.engine_resource import get_engine, get_feedback_store
 from ui.scope_picker import current_scope, scope_picker
 from ui.export import Turn, export_buttons
@@ -108,7 +107,7 @@ def on_rating(i: int) -> None:
         feedback.set_rating(entry["fb_id"], helpful)
 
 
-def spans_for(ans: Answer, ref: ClauseRef, first: bool) -> list[tuple[int, int]]:
+def spans_for(ans: Answer, ref: Citation, first: bool) -> list[tuple[int, int]]:
     """Where the answer sentence sits inside this clause (document offsets → clause offsets)."""
     source = ans.answer_chunk_id or (ref.chunk_id if first else None)
     if ans.answer_span and ref.chunk_id == source:
@@ -133,10 +132,7 @@ def show_answer(i: int, entry: dict) -> None:
             for j, s in enumerate(ans.suggestions):
                 st.button(s, key=f"pqa_sug_{i}_{j}", on_click=queue, args=(s,), icon=":material/help:")
     else:
-        refs = [
-            ClauseRef(c.chunk_id, c.doc_id, c.doc_title, c.authority, c.section, c.text, c.start, c.end)
-            for c in ans.citations
-        ]
+        refs = ans.citations
         # The answer may come from a lower-ranked citation when that one holds the asked-for fact.
         top = next((r for r in refs if r.chunk_id == ans.answer_chunk_id), refs[0])
         st.markdown(
@@ -149,12 +145,12 @@ def show_answer(i: int, entry: dict) -> None:
         )
         if not ans.dense:
             st.caption("本次仅使用关键词检索（语义模型未加载）。 Lexical search only: the embedding model is not loaded.")
-        citation_card(rank=refs.index(top) + 1, ref=top, spans=spans_for(ans, top, True))
-        others = [(k, ref) for k, ref in enumerate(refs, start=1) if ref is not top]
+        citation_card(rank=top.rank, ref=top, spans=spans_for(ans, top, True))
+        others = [ref for ref in refs if ref is not top]
         if others:
             with st.expander(f"其他相关条款 More sources ({len(others)})"):
-                for k, ref in others:
-                    citation_card(rank=k, ref=ref, spans=spans_for(ans, ref, False))
+                for ref in others:
+                    citation_card(rank=ref.rank, ref=ref, spans=spans_for(ans, ref, False))
     share_panel(f"pqa_share_{i}", entry["question"], ans, entry.get("understood_as", ""), entry.get("after", []))
     st.caption("这个回答有帮助吗？ Was this helpful?")
     st.feedback("thumbs", key=f"pqa_fb_{i}", on_change=on_rating, args=(i,))
