@@ -31,8 +31,10 @@ def header_facts(text: str) -> list[HeaderFact]:
     """The document's number, issuer(s), issue date and effective date, as found in its text."""
     facts: list[HeaderFact] = []
     head = text[:600]
-    if m := _NUMBER_RE.search(head):
-        facts.append(HeaderFact("number", m.group(0), m.start(), m.end()))
+    # The 文号 stands on a line of its own under the title; one inside a sentence is another
+    # document's, cited ("根据《…通知》（人社部发〔2025〕27号）").
+    if m := re.search(rf"^[ \t]*({_NUMBER_RE.pattern})[ \t]*$", head, re.M):
+        facts.append(HeaderFact("number", m.group(1), m.start(1), m.end(1)))
     if m := _ADOPTED_RE.search(head):
         facts.append(HeaderFact("issuer", m.group(2).strip(), m.start(2), m.end(2)))
         facts.append(HeaderFact("date", m.group(1), m.start(1), m.end(1)))

@@ -115,3 +115,11 @@ def test_notice_bodies_and_tree_have_citations():
         assert text[b.first.start : b.first.end] == b.name
     assert [n.heading for n in outline.sections][1:6] == ["一、总体要求", "二、试点周期和范围", "三、试点内容", "四、实施步骤", "五、工作要求"]
     assert extract_dates(CORPUS["commentary"], chunk_document(CORPUS["commentary"]))  # commentary has dates too
+
+
+def test_a_cited_document_number_is_not_taken_for_the_documents_own():
+    text = "某市试点工作方案\n根据《关于开展试点工作的通知》（人社部发〔2025〕27号）要求，制定本方案。\n一、工作目标\n（一）2025年底前完成。"
+    outline = _outline(Document("cite", "某市方案", text, LOCAL_PLAN))
+    assert "number" not in {f.kind for f, _ in outline.header}
+    own = _outline(Document("own", "某市方案", "某市试点工作方案\n某人社〔2025〕8号\n" + text.split("\n", 1)[1], LOCAL_PLAN))
+    assert [f.value for f, _ in own.header if f.kind == "number"] == ["某人社〔2025〕8号"]
