@@ -64,7 +64,7 @@ def _doc_heading(doc: Document) -> None:
 
 
 def render_auto_overview(engine: Engine) -> None:
-    """One expander per added document: header, section tree, bodies, dates — each with its source."""
+    """One box per added document: header, section tree, bodies, dates — each with its source."""
     docs = added_documents(engine)
     if not docs:
         return
@@ -74,7 +74,8 @@ def render_auto_overview(engine: Engine) -> None:
     st.caption(AUTO_NOTE)
     for doc in docs:
         outline = outline_of(engine, doc)
-        with st.expander(f"{doc.title[:60]}{'（已被取代）' if doc.superseded_by else ''}", expanded=len(docs) == 1):
+        # A bordered box, not an expander: an expander's label is Markdown, and the title is admin-given.
+        with st.container(border=True):
             _doc_heading(doc)
             for fact, cited in outline.header:
                 cols = st.columns([4, 1])
@@ -82,7 +83,6 @@ def render_auto_overview(engine: Engine) -> None:
                 if cited:
                     with cols[1]:
                         _link(cited.chunk_id)
-            st.markdown("**结构 Sections**")
             lines = []
 
             def walk(nodes, depth=0):
@@ -92,7 +92,8 @@ def render_auto_overview(engine: Engine) -> None:
                         walk(n.children, depth + 1)
 
             walk(outline.sections)
-            st.text("\n".join(lines[:80]) + ("\n…" if len(lines) > 80 else ""))
+            with st.expander("结构 Sections"):
+                st.text("\n".join(lines[:80]) + ("\n…" if len(lines) > 80 else ""))
             if outline.bodies:
                 st.markdown("**涉及的机构 Bodies named**")
                 st.text("、".join(f"{b.name}（{b.mentions}）" for b in outline.bodies[:20]))
