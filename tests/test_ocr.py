@@ -84,7 +84,7 @@ def test_limits_refuse_with_a_clear_message(scan, monkeypatch):
     assert timeout.value.code == "ocr_timeout" and "1/3" in timeout.value.zh
 
 
-def test_added_scan_answers_with_its_page_and_reports_progress(scan, fresh_fast_settings, fast_engine):
+def test_added_scan_answers_with_its_page_and_reports_progress(scan, fresh_fast_settings, fast_engine, monkeypatch):
     copy_index(fast_engine.settings, fresh_fast_settings)
     library = Library(Engine.open(fresh_fast_settings))
     events = []
@@ -98,6 +98,24 @@ def test_added_scan_answers_with_its_page_and_reports_progress(scan, fresh_fast_
     assert library.engine.index.chunk(top.chunk_id).ocr
     info = {r.doc_id: r for r in library.documents()}[doc.doc_id]
     assert [p for p, _ in info.ocr_pages] == [1, 2, 3]
+
+    # The app says so under the citation and on the Documents page.
+    from tests._app import markdown_text, open_app
+
+    settings = library.settings
+    for name, value in (
+        ("POLICY_QA_EMBED_MODEL", settings.model),
+        ("POLICY_QA_CORPUS_DIR", str(settings.corpus_dir)),
+        ("POLICY_QA_DATA_DIR", str(settings.data_dir)),
+        ("POLICY_QA_INDEX_DIR", str(settings.index_dir)),
+    ):
+        monkeypatch.setenv(name, value)
+    at = open_app("ui/pages/ask.py")
+    at.chat_input[0].set_value("试点奖补资金由市财政局什么时候拨付？").run()
+    assert f"第{ROTATED_PAGE}页为扫描件，文字由 OCR 识别" in markdown_text(at)
+    at = open_app("ui/pages/documents.py", {"doc": doc.doc_id})
+    text = markdown_text(at)
+    assert "由文字识别（OCR）读取" in text and "第1页 " in text and "第3页 " in text
 
 
 def test_ocr_runs_offline_from_the_models_in_the_wheel(tmp_path):

@@ -12,6 +12,7 @@ from retrieval.followup import complete
 from ui.auth import allow_feedback, is_admin
 from ui.components import authority_badge, citation_card
 from ui.engine_resource import get_engine, get_feedback_store
+from ui.auto_overview import clause_ocr_note
 from ui.scope_picker import current_scope, scope_picker
 from ui.export import Turn, export_buttons
 from ui.share import read_shared, share_panel, understood_note
@@ -146,11 +147,13 @@ def show_answer(i: int, entry: dict) -> None:
         if not ans.dense:
             st.caption("本次仅使用关键词检索（语义模型未加载）。 Lexical search only: the embedding model is not loaded.")
         citation_card(rank=top.rank, ref=top, spans=spans_for(ans, top, True))
+        clause_ocr_note(engine, top.chunk_id)
         others = [ref for ref in refs if ref is not top]
         if others:
             with st.expander(f"其他相关条款 More sources ({len(others)})"):
                 for ref in others:
                     citation_card(rank=ref.rank, ref=ref, spans=spans_for(ans, ref, False))
+                    clause_ocr_note(engine, ref.chunk_id)
     share_panel(f"pqa_share_{i}", entry["question"], ans, entry.get("understood_as", ""), entry.get("after", []))
     st.caption("这个回答有帮助吗？ Was this helpful?")
     st.feedback("thumbs", key=f"pqa_fb_{i}", on_change=on_rating, args=(i,))
