@@ -1,40 +1,65 @@
-"""The command line as a user runs it: a real subprocess, a real index."""
+"""The command line on a real index: `python -m retrieval` in a subprocess once, then its
+`main()` in this process (the same parser and commands, without an interpreter start-up each)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
+from retrieval.cli import main
 from retrieval.engine import REPO_ROOT
 
 from .conftest import DEV_SET
 
 
-@pytest.fixture(scope="module")
-def env(fast_engine, fast_settings):
+@pytest.fixture
+def env(fast_engine, fast_settings, monkeypatch):
     # `fast_engine` has already built the index in these folders, so the CLI only loads it.
-    return {
-        **os.environ,
+    values = {
         "POLICY_QA_EMBED_MODEL": fast_settings.model,
         "POLICY_QA_CORPUS_DIR": str(fast_settings.corpus_dir),
         "POLICY_QA_INDEX_DIR": str(fast_settings.index_dir),
         "POLICY_QA_DATA_DIR": str(fast_settings.data_dir),
     }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
 
 
-def run(env, *args, stdin: str | None = None):
+def run_process(env, *args, stdin: str | None = None):
     return subprocess.run(
         [sys.executable, "-m", "retrieval", *args],
-        capture_output=True, text=True, env=env, cwd=REPO_ROOT, input=stdin, timeout=600,
+        capture_output=True, text=True, env={**os.environ, **env}, cwd=REPO_ROOT, input=stdin, timeout=600,
     )
 
 
+def run(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """main() as `python -m retrieval` would run it: exit status, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    saved_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin or "")
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = exc.code
+                if code is not None and not isinstance(code, int):
+                    print(code, file=sys.stderr)  # as the interpreter does: a message means status 1
+                    code = 1
+    finally:
+        sys.stdin = saved_stdin
+    return subprocess.CompletedProcess(args, code or 0, out.getvalue(), err.getvalue())
+
+
 def test_ask_json_shape(env):
-    r = run(env, "ask", "试点城市的实施方案要在什么时候之前印发？", "--json", "--top-k", "3")
+    r = run_process(env, "ask", "试点城市的实施方案要在什么时候之前印发？", "--json", "--top-k", "3")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert list(data) == ["question", "answerable", "answer", "dense", "citations", "timings_ms"]
