@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .asked import ASKED_LABEL_EN, ASKED_LABEL_ZH, Asked, asked, states
+from .asked import ASKED_LABEL_EN, ASKED_LABEL_ZH, MUST_STATE, asked, states
 from .index_store import SearchIndex
 from .lexical import ChineseTokenizer
 from .search import SearchResult
 from .terms import TermBridge
-from .text import has_cjk
+from .text import has_cjk, split_sentences
 
 NOUN_WEIGHT = 3.0
 # Parts of speech that name a topic (jieba's tags): nouns, names, idioms, abbreviations, verbal nouns.
@@ -130,6 +130,15 @@ class Abstainer:
             tuple(p for p, t in terms if not t and _ECHO.match(p)),
         )
 
+    @staticmethod
+    def _states_about(kind, topic: tuple[str, ...], result: SearchResult) -> bool:
+        """Whether a sentence of the first clauses gives a value of the asked kind about the question's topic."""
+        for hit in result.hits[:DETAIL_DEPTH]:
+            for sentence in split_sentences(hit.chunk.text):
+                if states(kind, sentence) and (not topic or any(t in sentence for t in topic)):
+                    return True
+        return False
+
     def decide(self, result: SearchResult) -> Decision:
         p = self.policy
         if not result.hits or result.hits[0].score <= 0:
@@ -145,7 +154,7 @@ class Abstainer:
         }
         topic_zh = "、".join(vocab.known[:2]) or "相关内容"
         topic_en = ", ".join(vocab.known[:2]) or "the topic"
-        if kind is Asked.MONEY and not any(states(kind, h.chunk.text) for h in result.hits[:DETAIL_DEPTH]):
+        if kind in MUST_STATE and not self._states_about(kind, vocab.known, result):
             return Decision(
                 False,
                 "detail-missing",

@@ -15,6 +15,7 @@ class Asked(str, Enum):
     MONEY = "money"  # an amount of money, a subsidy, a rate or a size
     DATE = "date"
     COUNT = "count"
+    AMOUNT = "amount"  # "X是多少" with no counting unit: some figure
     BODY = "body"  # who: a ministry, department, body
     OTHER = "other"
 
@@ -31,6 +32,7 @@ _Q_DATE = re.compile(
     re.I,
 )
 _Q_COUNT = re.compile(r"多少个|几个|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)
+_Q_AMOUNT = re.compile(r"(?:是|为|有|要)多少(?![个家人项类所年天])|多少(?:钱|元)?[？?]?$|\bwhat (?:is|'s) the (?:number|figure)\b", re.I)
 _Q_BODY = re.compile(
     r"谁|哪个部门|哪些部门|哪一级|哪级|哪个单位|由哪|哪家单位|\bwho\b|\bwhich (?:department|ministr|bod|agenc|authorit)",
     re.I,
@@ -40,6 +42,7 @@ _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|[万亿]元|\d+(?:\.\d+)?\
 _DATE = re.compile(r"\d{4}年(?:\d{1,2}月)?|\d{1,2}月\d{1,2}日|\d{1,2}月底|[一二两三四五]年|\d{4}\s*[至到-]\s*\d{4}")
 _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?[个家人项类所年]|[一二三四五六七八九十两]+[个家类项大年]")
 _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高校|院所|主体")
+_AMOUNT = re.compile(r"\d|[一二三四五六七八九十两百千]+[个家人项类所年万亿元倍]")
 
 
 def asked(question: str) -> Asked:
@@ -50,6 +53,8 @@ def asked(question: str) -> Asked:
         return Asked.COUNT
     if _Q_DATE.search(question):
         return Asked.DATE
+    if _Q_AMOUNT.search(question):
+        return Asked.AMOUNT
     if _Q_BODY.search(question):
         return Asked.BODY
     return Asked.OTHER
@@ -65,8 +70,24 @@ def states(kind: Asked, text: str) -> bool:
         return bool(_COUNT.search(text))
     if kind is Asked.BODY:
         return bool(_BODY.search(text))
+    if kind is Asked.AMOUNT:
+        return bool(_AMOUNT.search(text))
     return True
 
 
-ASKED_LABEL_ZH = {Asked.MONEY: "具体金额或标准", Asked.DATE: "时间", Asked.COUNT: "数量", Asked.BODY: "责任主体"}
-ASKED_LABEL_EN = {Asked.MONEY: "an amount or rate", Asked.DATE: "a date", Asked.COUNT: "a number", Asked.BODY: "who is responsible"}
+ASKED_LABEL_ZH = {
+    Asked.MONEY: "具体金额或标准",
+    Asked.AMOUNT: "具体数额",
+    Asked.DATE: "时间",
+    Asked.COUNT: "数量",
+    Asked.BODY: "责任主体",
+}
+ASKED_LABEL_EN = {
+    Asked.MONEY: "an amount or rate",
+    Asked.AMOUNT: "a figure",
+    Asked.DATE: "a date",
+    Asked.COUNT: "a number",
+    Asked.BODY: "who is responsible",
+}
+# Kinds a clause must state for the question to be answerable at all.
+MUST_STATE = (Asked.MONEY, Asked.AMOUNT)

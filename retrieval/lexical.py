@@ -75,6 +75,14 @@ class ChineseTokenizer:
             out.append(tok)
         return out
 
+    def cuts(self, text: str) -> set[int]:
+        """Offsets where jieba's precise mode ends a word."""
+        out, at = set(), 0
+        for word in self._jieba.lcut(text.lower()):
+            at += len(word)
+            out.add(at)
+        return out
+
     def tokenize_many(self, texts: Sequence[str]) -> list[list[str]]:
         return [self.tokenize(t) for t in texts]
 

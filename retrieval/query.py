@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # a standard list, not one grown for our questions
@@ -13,6 +14,8 @@ from .text import has_cjk, normalize_query
 
 _LATIN_RE = re.compile(r"[A-Za-z]{2,}")
 _EN_WORD_RE = re.compile(r"[a-z][a-z\-']*")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+MAX_SPAN = 6
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,17 @@ class PreparedQuery:
 class QueryPreparer:
     """Normalise, and translate English into the corpus's terms (glossary phrases, then CC-CEDICT)."""
 
-    def __init__(self, tokenizer: ChineseTokenizer, glossary: Glossary, bridge: TermBridge | None) -> None:
+    def __init__(
+        self,
+        tokenizer: ChineseTokenizer,
+        glossary: Glossary,
+        bridge: TermBridge | None,
+        vocabulary: Mapping[str, int] | None = None,
+    ) -> None:
         self.tokenizer = tokenizer
         self.glossary = glossary
         self.bridge = bridge
+        self.vocabulary = vocabulary or {}
 
     def english_content_words(self, normalized: str) -> list[str]:
         return [
@@ -48,6 +58,25 @@ class QueryPreparer:
             for w in _EN_WORD_RE.findall(normalized.lower().replace("'s", ""))
             if len(w) > 1 and w not in self.tokenizer.stopwords and w not in ENGLISH_STOP_WORDS
         ]
+
+    def vocabulary_in(self, text: str) -> list[str]:
+        """Index terms written inside the question across a place where jieba cut it.
+
+        Colloquial text gets segmented differently from the policy's prose ("想外包给" →
+        想外 / 包给, losing 外包); a 2–6 character span that straddles one of jieba's cuts
+        and that the index knows as a term is searched too. A dictionary lookup per span,
+        so the cost does not grow with the corpus.
+        """
+        found: list[str] = []
+        for m in _CJK_RUN.finditer(text):
+            run = m.group(0)
+            cuts = self.tokenizer.cuts(run)
+            for n in range(2, min(MAX_SPAN, len(run)) + 1):
+                for i in range(len(run) - n + 1):
+                    span = run[i : i + n]
+                    if span in self.vocabulary and any(i < c < i + n for c in cuts):
+                        found.append(span)
+        return list(dict.fromkeys(found))
 
     def prepare(self, question: str) -> PreparedQuery:
         normalized = normalize_query(question)
@@ -65,5 +94,6 @@ class QueryPreparer:
             translated = " ".join(t for _, terms in english_terms for t in terms)
             lexical_text = f"{normalized} {translated}"
         tokens = tuple(self.tokenizer.tokenize(lexical_text))
+        tokens += tuple(t for t in self.vocabulary_in(normalized) if t not in tokens)
         return PreparedQuery(question, normalized, lexical_text, tokens, english, english_terms)
 

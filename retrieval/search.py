@@ -68,7 +68,7 @@ class HybridSearcher:
         self.tokenizer = tokenizer
         self.glossary = glossary
         self.bridge = bridge if bridge is not None else TermBridge.for_vocabulary(index.lexical.vocabulary)
-        self.preparer = QueryPreparer(tokenizer, glossary, self.bridge)
+        self.preparer = QueryPreparer(tokenizer, glossary, self.bridge, index.lexical.vocabulary)
         self.embedder = embedder if index.dense is not None else None
         self.dense = (
             dense

@@ -1,0 +1,102 @@
+"""Declining and answering on questions of the kinds users ask, with the real model (issue: answers that hold)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from retrieval.engine import REPO_ROOT
+from retrieval.evaluation import evaluate, load_dataset
+from retrieval.text import match_key
+
+HELD_OUT = REPO_ROOT / "eval" / "heldout.jsonl"
+# Recorded in README when the set was split, before any tuning; the set must never change.
+HELD_OUT_SHA256 = "772363de7696dbd2b888c235057ea541c411224a72671b3638d9eea3b09f08ba"
+
+
+def _cites(answer, evidence: str, k: int = 5) -> bool:
+    return any(match_key(evidence) in match_key(c.text) for c in answer.citations[:k])
+
+
+@pytest.mark.parametrize(
+    "question, missing",
+    [
+        ("人力资源服务产业园的租金是多少？", "数额"),  # the park is covered, a figure is not
+        ("试点城市的最低工资标准是多少？", "金额"),
+        ("每个试点城市中央财政能给多少补助资金？", "金额"),
+        ("深圳市的试点实施方案里有哪些配套政策？", "深圳"),  # a locality the documents never name
+    ],
+)
+def test_near_topic_questions_are_declined_saying_what_is_missing(engine, question, missing):
+    a = engine.ask(question)
+    assert not a.answerable
+    assert a.reason == "detail-missing"
+    assert missing in a.answer
+    data = a.to_json()
+    assert data["answerable"] is False and data["reason"] == "detail-missing"
+    assert data["citations"] == []
+
+
+def test_a_topic_the_documents_never_name_is_declined_as_off_topic(engine):
+    a = engine.ask("失业保险金怎么领取？")
+    assert not a.answerable and a.reason in ("off-topic", "detail-missing")
+    assert a.suggestions
+
+
+@pytest.mark.parametrize(
+    "question, evidence",
+    [
+        # English words the policy glossary does not hold: carried by CC-CEDICT into the corpus's terms.
+        # The issue's own example: answered now, with 问6 (核心任务) among the citations.
+        ("What are the main tasks of the pilot?", "核心任务"),
+        ("Will the government share data between departments?", "数据共享"),
+        ("Can universities own patents jointly with manufacturers?", "专利所有权共享"),
+    ],
+)
+def test_english_outside_the_glossary_is_answered(engine, question, evidence):
+    a = engine.ask(question)
+    assert a.answerable, a.reason
+    assert _cites(a, evidence) or any(evidence in c.section for c in a.citations)
+
+
+def test_colloquial_words_do_not_decline_an_answerable_question(engine):
+    a = engine.ask("招人、算工资这些杂事想外包给人力公司做，政策上支持不？")
+    assert a.answerable
+    assert _cites(a, "开展人力资源事务外包")
+
+
+def test_yes_no_question_gets_the_deciding_clause(engine):
+    a = engine.ask("非试点地区可以自己开展探索吗？")
+    assert a.answerable
+    assert "试点范围之外" in a.answer or "非试点地区" in a.answer
+
+
+def test_wrong_premise_gets_the_correcting_clause(engine):
+    a = engine.ask("实施方案是不是要先报人社部审批？")
+    assert a.answerable
+    assert _cites(a, "报送省级有关部门备案", k=3)
+
+
+def test_an_interpretation_answer_never_quotes_its_restated_question(engine):
+    for q in ("试点工作分为哪几个阶段？", "通知最后落款是哪几个部门？", "试点要探索哪几方面的创新"):
+        a = engine.ask(q)
+        assert "？" not in a.answer.split("。")[0], a.answer
+
+
+def test_held_out_set_is_frozen():
+    assert hashlib.sha256(HELD_OUT.read_bytes()).hexdigest() == HELD_OUT_SHA256
+    rows = [json.loads(line) for line in HELD_OUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == 85
+
+
+def test_held_out_floor(engine):
+    """A floor just under the figures README reports for the frozen held-out half."""
+    summary = evaluate(engine.ask, load_dataset(HELD_OUT)).summary()
+    assert summary["recall@5"] >= 0.80, summary
+    assert summary["top1"] >= 0.66, summary
+    assert summary["oos_acc"] >= 0.55, summary
+    assert summary["false_abstain"] <= 7, summary
+    assert summary["answer_acc"] >= 0.64, summary
+    assert summary["median_citation_chars"] <= 240, summary

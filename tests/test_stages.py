@@ -1,0 +1,61 @@
+"""The search stages on their own: asked kinds, the lexicon bridge, fusion (no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.asked import Asked, asked, states
+from retrieval.fusion import FusionConfig, fuse, rank
+from retrieval.retrievers import Candidates
+from retrieval.terms import TermBridge, english_forms
+
+
+def test_asked_kinds_in_both_languages():
+    assert asked("人力资源服务产业园的租金是多少？") is Asked.AMOUNT
+    assert asked("补贴标准是多少？") is Asked.MONEY
+    assert asked("How much subsidy do we get per worker?") is Asked.MONEY
+    assert asked("最终确定了多少个试点城市？") is Asked.COUNT
+    assert asked("When must pilot cities issue their plans?") is Asked.DATE
+    assert asked("专家评审由谁组织") is Asked.BODY
+    assert asked("试点有哪些主要任务？") is Asked.OTHER
+
+
+def test_states_finds_values_of_the_asked_kind():
+    assert states(Asked.MONEY, "每人补贴500元")
+    assert not states(Asked.MONEY, "鼓励设立产业基金，综合利用一揽子金融工具")
+    assert states(Asked.DATE, "于2025年9月底前印发")
+    assert states(Asked.COUNT, "确定30个左右试点城市")
+
+
+def test_bridge_maps_users_words_only_onto_the_corpus_vocabulary():
+    vocab = {"高校", "资金", "任务", "试点", "专利", "数据", "共享"}
+    bridge = TermBridge.for_vocabulary(vocab)
+    assert "高校" in bridge.chinese("大学")  # 词林: 大学 = 高校
+    found = dict(bridge.english(["universities", "funding", "patents", "rent"]))
+    assert found["universities"] == ("高校",)
+    assert "资金" in found["funding"]
+    assert found["patents"] == ("专利",)
+    assert found["rent"] == ()  # a word the corpus has no translation for
+    assert bridge.english_word_known("rent")
+
+
+def test_english_forms_fold_plurals_and_verb_endings():
+    assert english_forms("universities")[0] == "university"
+    assert "work" in english_forms("worked")
+    assert "run" in english_forms("running")
+
+
+def test_fuse_is_score_fusion_with_priors():
+    dense = Candidates.of({0: 0.9, 1: 0.8, 2: 0.7})
+    lexical = Candidates.of({1: 10.0, 2: 5.0})
+    fused = fuse(dense, lexical, {2: 0.6}, FusionConfig())
+    assert fused[0] == 0.5  # best dense, no BM25
+    assert fused[1] == pytest.approx(0.25 + 0.5)  # middle dense, best BM25
+    assert fused[2] == pytest.approx(0.0 + 0.25 + 0.6)
+    assert rank(fused) == [2, 1, 0]  # the prior decides
+    assert fuse(None, lexical) == {1: 1.0, 2: 0.5}  # lexical only
+
+
+def test_rrf_fusion_counts_ranks():
+    fused = fuse(Candidates.of({0: 0.9, 1: 0.1}), Candidates.of({1: 3.0}), None, FusionConfig(method="rrf", rrf_k=10))
+    assert fused[1] > fused[0]
