@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
-from retrieval.cli import main
 from retrieval.engine import REPO_ROOT
+from tests._cli import run_cli, settings_env
 
 from .conftest import DEV_SET
 
@@ -21,12 +19,7 @@ from .conftest import DEV_SET
 @pytest.fixture
 def env(fast_engine, fast_settings, monkeypatch):
     # `fast_engine` has already built the index in these folders, so the CLI only loads it.
-    values = {
-        "POLICY_QA_EMBED_MODEL": fast_settings.model,
-        "POLICY_QA_CORPUS_DIR": str(fast_settings.corpus_dir),
-        "POLICY_QA_INDEX_DIR": str(fast_settings.index_dir),
-        "POLICY_QA_DATA_DIR": str(fast_settings.data_dir),
-    }
+    values = settings_env(fast_settings)
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
@@ -37,25 +30,6 @@ def run_process(env, *args, stdin: str | None = None):
         [sys.executable, "-m", "retrieval", *args],
         capture_output=True, text=True, env={**os.environ, **env}, cwd=REPO_ROOT, input=stdin, timeout=600,
     )
-
-
-def run(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """main() as `python -m retrieval` would run it: exit status, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    saved_stdin = sys.stdin
-    sys.stdin = io.StringIO(stdin or "")
-    try:
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                code = main(list(args))
-            except SystemExit as exc:
-                code = exc.code
-                if code is not None and not isinstance(code, int):
-                    print(code, file=sys.stderr)  # as the interpreter does: a message means status 1
-                    code = 1
-    finally:
-        sys.stdin = saved_stdin
-    return subprocess.CompletedProcess(args, code or 0, out.getvalue(), err.getvalue())
 
 
 def test_ask_json_shape(env):
@@ -71,7 +45,7 @@ def test_ask_json_shape(env):
 
 
 def test_ask_human_readable_and_declined(env):
-    r = run(env, "ask", "个人所得税专项附加扣除怎么申报？")
+    r = run_cli("ask", "个人所得税专项附加扣除怎么申报？")
     assert r.returncode == 0
     assert "没有涉及" in r.stdout and "官方问答" in r.stdout
 
@@ -79,23 +53,23 @@ def test_ask_human_readable_and_declined(env):
 def test_batch_answers_every_line(env, tmp_path):
     qs = tmp_path / "qs.txt"
     qs.write_text("试点周期是几年？\n\n试点工作的责任主体是谁？\nWho issued the notice?\n", encoding="utf-8")
-    r = run(env, "ask", "--batch", str(qs), "--json")
+    r = run_cli("ask", "--batch", str(qs), "--json")
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert [row["question"] for row in rows] == ["试点周期是几年？", "试点工作的责任主体是谁？", "Who issued the notice?"]
 
 
 def test_bad_arguments_are_clear_errors(env):
-    assert "give a question" in run(env, "ask").stderr
-    r = run(env, "ask", "--batch", "/no/such/file")
+    assert "give a question" in run_cli("ask").stderr
+    r = run_cli("ask", "--batch", "/no/such/file")
     assert r.returncode == 2 and "not found" in r.stderr
-    r = run(env, "ask", "   ", "--json")
+    r = run_cli("ask", "   ", "--json")
     assert r.returncode == 2 and "error" in json.loads(r.stdout)
 
 
 def test_eval_prints_metrics_and_misses(env, tmp_path):
     out = tmp_path / "eval-dev.json"
-    r = run(env, "eval", "--dataset", str(DEV_SET), "--json-out", str(out), "--held-out")
+    r = run_cli("eval", "--dataset", str(DEV_SET), "--json-out", str(out), "--held-out")
     assert r.returncode == 0, r.stderr
     for key in ["recall@5", "top1", "oos_acc", "false_abstain", "answer_acc", "median_citation_chars", "per category", "misses"]:
         assert key in r.stdout
@@ -107,6 +81,6 @@ def test_eval_prints_metrics_and_misses(env, tmp_path):
 
 
 def test_build_reports_chunks(env):
-    r = run(env, "build")
+    r = run_cli("build")
     assert r.returncode == 0, r.stderr
     assert "chunks from 3 documents" in r.stdout

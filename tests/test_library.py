@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from retrieval.documents import CorpusDir, OFFICIAL_NOTICE, USER_ADDED
-from retrieval.engine import REPO_ROOT, Engine, load_documents
+from retrieval.engine import Engine, load_documents
 from retrieval.index_store import IndexStore
 from retrieval.library import Library
 from retrieval.readers import DocumentRejected
+from tests._cli import run_cli, settings_env
 from tests._files import GBK_TEXT, chinese_pdf, copy_index
 
 
@@ -72,21 +70,12 @@ def test_duplicates_and_refusals_change_nothing(library):
     assert len(load_documents(library.settings)) == 4
 
 
-def test_cli_add_list_remove(fresh_fast_settings, fast_engine, tmp_path):
+def test_cli_add_list_remove(fresh_fast_settings, fast_engine, tmp_path, monkeypatch):
     fresh_settings = fresh_fast_settings
     copy_index(fast_engine.settings, fresh_settings)
-    env = {
-        **os.environ,
-        "POLICY_QA_EMBED_MODEL": fresh_settings.model,
-        "POLICY_QA_CORPUS_DIR": str(fresh_settings.corpus_dir),
-        "POLICY_QA_DATA_DIR": str(fresh_settings.data_dir),
-        "POLICY_QA_INDEX_DIR": str(fresh_settings.index_dir),
-    }
-
-    def cli(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "retrieval", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600
-        )
+    for name, value in settings_env(fresh_settings).items():
+        monkeypatch.setenv(name, value)
+    cli = run_cli
 
     file = tmp_path / "区方案.txt"
     file.write_bytes(GBK_TEXT.encode("gbk"))
