@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from benchmarks._common import REPO_ROOT, Percentiles, table, write_result
+from benchmarks.app_server import chrome, chromium_installed, start_streamlit, stop, wait_healthy
 
 QUESTION = "试点总结报告什么时候要完成？"
 
@@ -82,55 +80,28 @@ def process_runs(n: int) -> list[dict]:
     return runs
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def browser_runs(n: int) -> list[dict] | str:
     app = REPO_ROOT / "app.py"
     if not app.exists():
         return "no app.py"
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.by import By
         from selenium.webdriver.common.keys import Keys
         from selenium.webdriver.support import expected_conditions as EC
         from selenium.webdriver.support.ui import WebDriverWait
     except ImportError:
         return "selenium not installed"
-    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+    if not chromium_installed():
         return "Debian chromium/chromedriver not installed"
     runs = []
     for _ in range(n):
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = "/usr/bin/chromium"
-        for f in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"):
-            opts.add_argument(f)
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+        driver = chrome()
         root = Path(tempfile.mkdtemp(prefix="policy-qa-cold-"))
         index = _copy_index(root)
-        port = _free_port()
-        env = {**os.environ, "POLICY_QA_INDEX_DIR": str(index), "POLICY_QA_DATA_DIR": str(root / "data")}
         t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        url, proc = start_streamlit({"POLICY_QA_INDEX_DIR": str(index), "POLICY_QA_DATA_DIR": str(root / "data")})
         try:
-            url = f"http://127.0.0.1:{port}"
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    time.sleep(0.05)
-                if time.perf_counter() - t0 > 120:
-                    raise TimeoutError("streamlit did not come up")
+            wait_healthy(url, proc)
             t_health = time.perf_counter()
             driver.get(url)
             box = WebDriverWait(driver, 120).until(
@@ -145,11 +116,7 @@ def browser_runs(n: int) -> list[dict] | str:
                 {"server_healthy": t_health - t0, "input_ready": t_input - t0, "answered": t_answer - t0}
             )
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
             driver.quit()
             shutil.rmtree(root, ignore_errors=True)
     return runs

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from benchmarks._common import REPO_ROOT, Percentiles, dev_questions, machine_info, table, write_result
-from benchmarks.load_streamlit import _free_port
+from benchmarks.app_server import free_port
 
 ANSWER_KEYS = {"question", "answerable", "answer", "dense", "citations", "timings_ms"}
 
@@ -42,7 +42,7 @@ def start_api(isolated: bool) -> tuple[str, subprocess.Popen, Path | None]:
         env.update(
             POLICY_QA_CORPUS_DIR=str(tmp / "corpus"), POLICY_QA_INDEX_DIR=str(tmp / "index"), POLICY_QA_DATA_DIR=str(tmp / "data")
         )
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "retrieval", "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks._common import REPO_ROOT, Percentiles, dev_questions, machine_info, table, write_result
+from benchmarks.app_server import start_streamlit, stop, wait_healthy
 
 QUESTION_TIMEOUT_S = 120.0
 # What the ask page shows for an answer (its source line) or a polite decline.
@@ -168,30 +165,8 @@ async def drive(base_url: str, sessions: int, per_session: int, seed: int) -> li
     return await asyncio.gather(*tasks)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("streamlit did not become healthy in time")
-
-
 def start_server(isolated: bool) -> tuple[str, subprocess.Popen, Path | None]:
-    port = _free_port()
-    env = dict(os.environ)
+    env = {}
     tmp = None
     if isolated:
         tmp = Path(tempfile.mkdtemp(prefix="pqa-load-"))
@@ -201,19 +176,8 @@ def start_server(isolated: bool) -> tuple[str, subprocess.Popen, Path | None]:
         env.update(
             POLICY_QA_CORPUS_DIR=str(tmp / "corpus"), POLICY_QA_INDEX_DIR=str(tmp / "index"), POLICY_QA_DATA_DIR=str(tmp / "data")
         )
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    _wait_healthy(url, proc)
+    url, proc = start_streamlit(env)
+    wait_healthy(url, proc, timeout=300)
     return url, proc, tmp
 
 
@@ -242,11 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         wall = time.perf_counter() - started
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
 

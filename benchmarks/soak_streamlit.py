@@ -20,13 +20,14 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks._common import REPO_ROOT, Percentiles, dev_questions, machine_info, table, write_result
-from benchmarks.load_streamlit import ANSWER_MARKERS, QUESTION_TIMEOUT_S, _free_port, _protos, _rerun, _run, _wait_healthy
+from benchmarks import app_server
+from benchmarks.app_server import stop, wait_healthy
+from benchmarks.load_streamlit import ANSWER_MARKERS, QUESTION_TIMEOUT_S, _protos, _rerun, _run
 
 
 def rss_mb(pid: int) -> float:
@@ -87,27 +88,10 @@ class Session:
 
 
 def start_streamlit(env: dict, port: int | None = None) -> tuple[str, subprocess.Popen]:
-    port = port or _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        ],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    _wait_healthy(url, proc)
+    """The app started and healthy (app_server.start_streamlit returns before it is)."""
+    url, proc = app_server.start_streamlit(env, port=port)
+    wait_healthy(url, proc, timeout=300)
     return url, proc
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
 
 
 async def soak(url: str, pid: int | None, sessions: int, seconds: float, clear_every: float, sample_s: float, seed: int):

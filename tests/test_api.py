@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -13,6 +12,7 @@ import httpx
 import pytest
 import uvicorn
 
+from benchmarks.app_server import free_port
 from retrieval.api import ApiConfig, create_app
 from retrieval.engine import REPO_ROOT
 from retrieval.followup import complete
@@ -31,17 +31,11 @@ PLAN = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Served:
     """A uvicorn server on a loopback port, in a thread of this process."""
 
     def __init__(self, app) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -241,7 +235,7 @@ def test_serve_entry_point(fast_engine, tmp_path):
 
     settings = _settings_over_corpus_copy(tmp_path)
     copy_index(fast_engine.settings, settings)
-    port = _free_port()
+    port = free_port()
     env = dict(
         os.environ, POLICY_QA_EMBED_MODEL="hash", POLICY_QA_CORPUS_DIR=str(settings.corpus_dir),
         POLICY_QA_DATA_DIR=str(settings.data_dir), POLICY_QA_INDEX_DIR=str(settings.index_dir), OMP_NUM_THREADS="1",

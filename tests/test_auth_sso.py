@@ -7,33 +7,21 @@ signed-in person who is not an admin is refused, and the refusal is recorded.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import oidc_provider_mock
 import pytest
 
-from retrieval.engine import REPO_ROOT, Settings
+from benchmarks.app_server import chrome, free_port, running_streamlit
+from retrieval.engine import Settings
 from store.audit import AuditLog
 from store.feedback import default_url
 from store.logins import LoginGuard
 from tests._files import copy_index
-from tests.test_browser import CHROME_FLAGS, CHROMEDRIVER, CHROMIUM, _settle, _wait_text
+from tests.test_browser import _settle, _wait_text
 
 pytestmark = pytest.mark.browser
 
 ADMIN = "li.ming@example.org"
 VISITOR = "wang.fang@example.org"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +30,7 @@ def provider():
         oidc_provider_mock.User(sub="li.ming", claims={"email": ADMIN, "email_verified": True, "groups": ["staff"]}),
         oidc_provider_mock.User(sub="wang.fang", claims={"email": VISITOR, "email_verified": True, "groups": ["staff"]}),
     ]
-    with oidc_provider_mock.run_server_in_thread(port=_free_port(), user_claims=users) as server:
+    with oidc_provider_mock.run_server_in_thread(port=free_port(), user_claims=users) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
@@ -54,7 +42,7 @@ def app(provider, fast_engine, tmp_path_factory):
         model=fast_engine.settings.model,
     )
     copy_index(fast_engine.settings, settings)
-    port = _free_port()
+    port = free_port()
     secrets = root / "secrets.toml"
     secrets.write_text(
         f'admin_emails = ["{ADMIN}"]\n\n'
@@ -67,51 +55,22 @@ def app(provider, fast_engine, tmp_path_factory):
         encoding="utf-8",
     )
     env = {
-        **os.environ,
         "POLICY_QA_EMBED_MODEL": settings.model,
         "POLICY_QA_CORPUS_DIR": str(settings.corpus_dir),
         "POLICY_QA_DATA_DIR": str(settings.data_dir),
         "POLICY_QA_INDEX_DIR": str(settings.index_dir),
         "OMP_NUM_THREADS": "1",
+        # None: not inherited from the environment the tests run in.
+        "POLICY_QA_ADMIN_PASSWORD": None,
+        "POLICY_QA_ADMIN_PASSWORD_HASH": None,
+        "POLICY_QA_DATABASE_URL": None,
     }
-    for name in ("POLICY_QA_ADMIN_PASSWORD", "POLICY_QA_ADMIN_PASSWORD_HASH", "POLICY_QA_DATABASE_URL"):
-        env.pop(name, None)
-    log = root / "streamlit.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--secrets.files", str(secrets)],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
-    yield url, settings
-    proc.terminate()
-    proc.wait(timeout=30)
+    with running_streamlit(env, root / "streamlit.log", port=port, args=["--secrets.files", str(secrets)]) as url:
+        yield url, settings
 
 
 def _browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--window-size=1280,1000")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    return driver
+    return chrome(1280)
 
 
 def _sign_in_as(driver, url: str, sub: str) -> None:

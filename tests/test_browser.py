@@ -6,108 +6,45 @@ Screenshots go to a temp folder, or to $POLICY_QA_SCREENSHOTS (e.g. docs/screens
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from retrieval.engine import REPO_ROOT
+from benchmarks.app_server import chrome, chromium_installed, running_streamlit
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROME_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--lang=zh-CN",
-]
 WIDTH = 1440
 
 # On a developer machine without the browser the test is skipped; in CI (.ci/run installs it) it must run.
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
-        not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()) and not os.environ.get("CI"),
+        not chromium_installed() and not os.environ.get("CI"),
         reason="Debian chromium/chromedriver not installed (apt-get install chromium chromium-driver)",
     ),
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError("streamlit did not become healthy")
-
-
 @pytest.fixture(scope="module")
 def server(engine, engine_settings, tmp_path_factory):
     # `engine` has built the index in these folders already, so the server only loads it.
-    port = _free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     env = {
-        **os.environ,
         "POLICY_QA_CORPUS_DIR": str(engine_settings.corpus_dir),
         "POLICY_QA_DATA_DIR": str(engine_settings.data_dir),
         "POLICY_QA_INDEX_DIR": str(engine_settings.index_dir),
     }
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with running_streamlit(env, log) as url:
         yield url, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--window-size={WIDTH},1000")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
+    driver = chrome(WIDTH)
     yield driver
     driver.quit()
 

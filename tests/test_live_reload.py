@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
 
+from benchmarks.app_server import free_port
 from benchmarks.soak_streamlit import Session, start_streamlit, stop
 from retrieval.engine import REPO_ROOT
 from retrieval.index_store import CURRENT
@@ -30,14 +30,8 @@ THINK_S = 0.3
 OLD_QUESTIONS = ["试点城市的实施方案要在什么时候之前印发？", "试点期限是多久？"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_api(env: dict) -> tuple[str, subprocess.Popen]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "retrieval", "serve", "--port", str(port), "--log-level", "warning"],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

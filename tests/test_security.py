@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import uuid
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from benchmarks.app_server import free_port
 from retrieval.engine import MAX_QUESTION_CHARS, REPO_ROOT, Settings
 from retrieval.library import Library
 from retrieval.engine import Engine
@@ -127,12 +127,6 @@ def test_streamlit_config_limits_uploads_and_hides_error_details():
 # ---- a real server ------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(fast_engine, tmp_path_factory):
     """`streamlit run app.py` from the repository (so .streamlit/config.toml applies), with a
@@ -143,8 +137,8 @@ def server(fast_engine, tmp_path_factory):
         model=fast_engine.settings.model,
     )
     copy_index(fast_engine.settings, settings)
-    dead_port = _free_port()
-    port = _free_port()
+    dead_port = free_port()
+    port = free_port()
     env = {
         **os.environ,
         "POLICY_QA_EMBED_MODEL": settings.model,

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from retrieval.engine import MAX_QUESTION_CHARS, REPO_ROOT
+from retrieval.engine import MAX_QUESTION_CHARS
 from tests._app import fast_app_env, markdown_text, open_app  # noqa: F401
 from ui.share import SharedQuestion, plain_text, read_shared, share_link, share_query
 
@@ -124,55 +121,32 @@ def test_export_buttons_appear_with_a_conversation(fast_app_env):
 
 @pytest.fixture(scope="module")
 def fast_server(fast_engine, fast_settings, tmp_path_factory):
-    from tests.test_browser import _free_port, _wait_healthy
+    from benchmarks.app_server import running_streamlit
 
-    port = _free_port()
     log = tmp_path_factory.mktemp("share_server") / "streamlit.log"
     env = {
-        **os.environ,
         "POLICY_QA_EMBED_MODEL": fast_settings.model,
         "POLICY_QA_CORPUS_DIR": str(fast_settings.corpus_dir),
         "POLICY_QA_DATA_DIR": str(fast_settings.data_dir),
         "POLICY_QA_INDEX_DIR": str(fast_settings.index_dir),
     }
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}", proc)
-        yield f"http://127.0.0.1:{port}", log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running_streamlit(env, log) as url:
+        yield url, log
 
 
 @pytest.mark.browser
 def test_follow_up_and_share_link_in_chromium(fast_server, tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from tests.test_browser import CHROME_FLAGS, CHROMEDRIVER, CHROMIUM, _body, _settle, _wait_text
+    from benchmarks.app_server import chrome
+    from tests.test_browser import _body, _settle, _wait_text
 
     url, log = fast_server
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--window-size=1440,1000")
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    d.set_page_load_timeout(60)
+    d = chrome()
     d.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
 
     def ask(question: str, wait_for: str) -> None:

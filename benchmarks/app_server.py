@@ -1,0 +1,115 @@
+"""The app as a user meets it: `streamlit run app.py` on a free port, and Debian's headless Chromium.
+
+Shared by the browser tests and the benchmarks that time or load the running app, so
+they start the server and the browser the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchmarks._common import REPO_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROME_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--lang=zh-CN",
+)
+
+
+def chromium_installed() -> bool:
+    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+def start_streamlit(
+    env: Mapping[str, str | None], log: Path | None = None, port: int | None = None, args: Sequence[str] = ()
+) -> tuple[str, subprocess.Popen]:
+    """Start the app with `env` over this process's environment (None unsets a variable) and extra
+    `streamlit run` options; returns its URL and process, not yet healthy."""
+    port = port or free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *args,
+    ]
+    full_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - the child owns it until it exits
+    try:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        if log:
+            out.close()
+    return f"http://127.0.0.1:{port}", proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@contextmanager
+def running_streamlit(
+    env: Mapping[str, str | None], log: Path | None = None, timeout: float = 120, **start
+) -> Iterator[str]:
+    """The app, healthy, for the length of the block; yields its URL (`start`: port, args)."""
+    url, proc = start_streamlit(env, log, **start)
+    try:
+        wait_healthy(url, proc, timeout)
+        yield url
+    finally:
+        stop(proc)
+
+
+def chrome(width: int = 1440, height: int = 1000):
+    """Headless Chromium through Selenium, with the flags that keep it off the network."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--window-size={width},{height}")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    return driver
