@@ -62,6 +62,14 @@ def measure_embedding(embedder, texts: list[str]) -> float:
 # ---- child: one size -----------------------------------------------------------------
 
 
+def _timed(res: dict, key: str, step, *args):
+    """step(*args), its seconds recorded in res[key]."""
+    t = time.perf_counter()
+    out = step(*args)
+    res[key] = time.perf_counter() - t
+    return out
+
+
 def run_child(n: int, base_path: Path, n_queries: int) -> dict:
     from retrieval.chunking import Chunk
     from retrieval.dense import DenseIndex
@@ -108,25 +116,13 @@ def run_child(n: int, base_path: Path, n_queries: int) -> dict:
     search_texts = [c.search_text for c in chunks]
     res["chars"] = sum(map(len, search_texts))
 
-    t = time.perf_counter()
-    tokens = tokenizer.tokenize_many(search_texts)
-    res["tokenize_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    lexical = LexicalIndex.build(tokens)
-    res["bm25_build_s"] = time.perf_counter() - t
+    tokens = _timed(res, "tokenize_s", tokenizer.tokenize_many, search_texts)
+    lexical = _timed(res, "bm25_build_s", LexicalIndex.build, tokens)
     del tokens
-
-    t = time.perf_counter()
-    chunk_vecs, sent_vecs, sent_rows = derived_vectors(base, members)
-    res["derive_vectors_s"] = time.perf_counter() - t
+    chunk_vecs, sent_vecs, sent_rows = _timed(res, "derive_vectors_s", derived_vectors, base, members)
     res["sentence_vectors"] = len(sent_vecs)
-
-    t = time.perf_counter()
-    dense = DenseIndex.build(chunk_vecs)
-    res["faiss_chunk_build_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    sentence_dense = DenseIndex.build(sent_vecs)
-    res["faiss_sentence_build_s"] = time.perf_counter() - t
+    dense = _timed(res, "faiss_chunk_build_s", DenseIndex.build, chunk_vecs)
+    sentence_dense = _timed(res, "faiss_sentence_build_s", DenseIndex.build, sent_vecs)
     res["faiss_kinds"] = [type(dense._index).__name__, type(sentence_dense._index).__name__]
 
     manifest = IndexManifest(
