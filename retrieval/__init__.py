@@ -4,6 +4,14 @@ Nothing here imports Streamlit; the app, the command line, the benchmarks and th
 tests all use this package.
 """
 
-from .engine import Answer, Citation, Engine, IndexStatus, QuestionError, Settings
-
 __all__ = ["Answer", "Citation", "Engine", "IndexStatus", "QuestionError", "Settings"]
+
+
+def __getattr__(name: str):
+    # Imported on first use: a process that needs one module (the upload sandbox reads
+    # a file with `readers` alone) should not pay seconds for the engine's imports.
+    if name in __all__:
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'retrieval' has no attribute {name!r}")

@@ -389,6 +389,8 @@ def _read_docx(data: bytes) -> list[Page]:
     _check_expanded_size(data)
     try:
         document = docx.Document(io.BytesIO(data))
+    except MemoryError:
+        raise  # out of the sandbox's memory: too complex, not damaged (retrieval/sandbox.py says so)
     except Exception as exc:
         raise DocumentRejected("corrupt_docx", "Word 文档已损坏，无法读取", f"the Word document is damaged: {exc}") from exc
     lines = [p.text for p in document.paragraphs]
