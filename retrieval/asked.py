@@ -45,6 +45,18 @@ _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高�
 _AMOUNT = re.compile(r"\d|[一二三四五六七八九十两百千]+[个家人项类所年万亿元倍]")
 
 
+_YES_NO = re.compile(
+    r"是不是|能不能|可不可以|会不会|要不要|有没有|是否|能否|可否|算不算|[吗吧][？?！!。\s]*$|"
+    r"^\s*(?:is|are|does|do|can|could|will|would|should|must|has|have|may)\b",
+    re.I,
+)
+
+
+def is_yes_no(question: str) -> bool:
+    """A question answered by yes or no (是不是…, …吗？, "Does …?")."""
+    return bool(_YES_NO.search(question.strip()))
+
+
 def asked(question: str) -> Asked:
     """The kind of answer a question wants; OTHER when its form does not say."""
     if _Q_MONEY.search(question) and not _Q_COUNT.search(question):

@@ -51,6 +51,15 @@ class DenseIndex:
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 
+    @property
+    def kind(self) -> str:
+        """The FAISS index type (IndexFlatIP, IndexHNSWFlat)."""
+        return type(self._index).__name__
+
+    def all_vectors(self) -> np.ndarray:
+        """Every stored vector, in row order."""
+        return self._index.reconstruct_n(0, self.size)
+
     def vectors(self, ids: list[int]) -> np.ndarray:
         """The stored vectors of some rows (flat and HNSW indexes both keep them)."""
         if not ids:

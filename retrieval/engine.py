@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .abstain import Abstainer, AbstentionPolicy, Decision
+from .asked import is_yes_no
 from .answer import extract_answer
 from .documents import AUTHORITY_LABELS_ZH, CorpusDir, Document, corpus_hash
 from .embedders import DEFAULT_MODEL, Embedder, EmbedderUnavailable, configured_model, load_embedder, PassageCache
@@ -33,6 +34,8 @@ MAX_QUESTION_CHARS = 500
 _QUESTION_RE = re.compile(r"^问\s*\d+\s+(.+)$")
 
 DECLINE_ZH = "抱歉，这几份文件没有涉及这个问题（本系统只回答人社部发〔2025〕27号通知及其解读的内容）。"
+YES_NO_LEAD_ZH = "文件对此的规定："
+YES_NO_LEAD_EN = "What the documents say on this: "
 DECLINE_EN = "Sorry, these documents do not cover this question (only the 2025 No. 27 notice and its interpretation are covered)."
 
 
@@ -107,6 +110,14 @@ class Answer:
     # clauses when the documents cover the topic but not the asked detail.
     reason: str = ""
     related: list[Citation] = field(default_factory=list)
+    # Fixed words put before the quoted sentence (which document; "what the documents say on
+    # this" for a yes/no question). Everything after them is a verbatim span of a document.
+    lead: str = ""
+
+    @property
+    def quote(self) -> str:
+        """The verbatim part of an answer."""
+        return self.answer[len(self.lead) :]
 
     def to_json(self) -> dict:
         """The command line's JSON shape: README documents it; `reason` only on a declined answer."""
@@ -308,17 +319,20 @@ class Engine:
             _sentence_similarity(state.index, result),
         )
         timings["answer"] = _ms(t)
-        text = extract.text
+        lead = ""
         if self._names_documents(state):
             # With documents an administrator added, say which document the answer comes from.
             source = state.index.document(extract.doc_id)
             if source is not None:
-                text = f"据{_titled(source.title)}：{text}"
+                lead = f"据{_titled(source.title)}："
+        if is_yes_no(result.query.normalized):
+            # Stated as what it is: the clause that decides the question, not a "yes".
+            lead += YES_NO_LEAD_EN if result.query.english else YES_NO_LEAD_ZH
         timings["total"] = _ms(started)
         return Answer(
             question=question,
             answerable=True,
-            answer=text,
+            answer=lead + extract.text,
             dense=result.dense_used,
             citations=citations,
             timings_ms=timings,
@@ -326,6 +340,7 @@ class Engine:
             notice=self.notice,
             answer_chunk_id=extract.chunk_id,
             reason="answerable",
+            lead=lead,
         )
 
     def _declined(self, state, result, decision: Decision, citations, timings) -> Answer:
@@ -435,7 +450,7 @@ def _seed_passage_cache(embedder, index: SearchIndex) -> None:
         return
     try:
         texts = [c.search_text for c in index.chunks]
-        vectors = [index.dense._index.reconstruct_n(0, index.dense.size)]
+        vectors = [index.dense.all_vectors()]
         sentences = getattr(index, "sentence_dense", None)
         if sentences is not None:
             from .index_store import sentence_units
@@ -443,7 +458,7 @@ def _seed_passage_cache(embedder, index: SearchIndex) -> None:
             _, sentence_texts = sentence_units(list(index.chunks))
             if len(sentence_texts) == sentences.size:
                 texts += sentence_texts
-                vectors.append(sentences._index.reconstruct_n(0, sentences.size))
+                vectors.append(sentences.all_vectors())
         embedder.remember(texts, np.vstack(vectors))
     except Exception as exc:  # e.g. an index kind that cannot give its vectors back
         log.info("passage cache not seeded: %s", exc)

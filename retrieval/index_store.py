@@ -149,7 +149,7 @@ def build_index(
         tokenizer_version=TOKENIZER_VERSION,
         n_documents=len(documents),
         n_chunks=len(chunks),
-        dense_kind=(type(dense._index).__name__ if dense else None),
+        dense_kind=(dense.kind if dense else None),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )

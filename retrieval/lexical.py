@@ -140,6 +140,11 @@ class LexicalIndex:
         self._bm25 = retriever
         self.n_docs = n_docs
 
+    @property
+    def retriever(self):
+        """The bm25s index itself, for a backend that copies its weights (Qdrant's sparse vectors)."""
+        return self._bm25
+
     @classmethod
     def build(cls, corpus_tokens: list[list[str]]) -> LexicalIndex:
         import bm25s

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from retrieval.engine import REPO_ROOT
+from retrieval.engine import REPO_ROOT, YES_NO_LEAD_ZH
 from retrieval.evaluation import evaluate, load_dataset
 from retrieval.text import match_key
 
@@ -70,7 +70,10 @@ def test_colloquial_words_do_not_decline_an_answerable_question(engine):
 def test_yes_no_question_gets_the_deciding_clause(engine):
     a = engine.ask("非试点地区可以自己开展探索吗？")
     assert a.answerable
-    assert "试点范围之外" in a.answer or "非试点地区" in a.answer
+    # Stated as the clause that decides it, never as a bare "yes".
+    assert a.answer.startswith(YES_NO_LEAD_ZH) and a.lead == YES_NO_LEAD_ZH
+    assert "试点范围之外" in a.quote or "非试点地区" in a.quote
+    assert not engine.ask("试点城市的实施方案要在什么时候之前印发？").lead
 
 
 def test_wrong_premise_gets_the_correcting_clause(engine):

@@ -65,7 +65,7 @@ def test_sparse_vectors_score_like_bm25s(engine):
     """A sparse dot product over the stored weights is bm25s's score, for every chunk."""
     import numpy as np
 
-    vectors = bm25_doc_vectors(engine.index.lexical._bm25)
+    vectors = bm25_doc_vectors(engine.index.lexical.retriever)
     tokens = engine.tokenizer.tokenize("试点城市的实施方案要在什么时候之前印发")
     known = [t for t in tokens if t in engine.index.lexical.vocabulary]
     q = {}

@@ -68,7 +68,7 @@ def plain_text(question: str, answer: Answer, understood_as: str = "") -> str:
         lines.append(f"答：{answer.answer}")
         return "\n".join(lines)
     # The answer is a sentence quoted from the source, so it is given in quotation marks.
-    lines.append(f"答（原文摘录）：“{answer.answer.strip()}”")
+    lines.append(f"答（原文摘录）：{answer.lead}“{answer.quote.strip()}”")
     source = next((c for c in answer.citations if c.chunk_id == answer.answer_chunk_id), None)
     source = source or (answer.citations[0] if answer.citations else None)
     if source is not None:

@@ -157,8 +157,8 @@ def sync_collections(client, index: SearchIndex, prefix: str) -> Collections:
                 ),
                 sparse_vectors_config={SPARSE_VEC: models.SparseVectorParams()},
             )
-        sparse = bm25_doc_vectors(index.lexical._bm25)
-        vectors = _all_vectors(dense) if dense is not None else None
+        sparse = bm25_doc_vectors(index.lexical.retriever)
+        vectors = dense.all_vectors() if dense is not None else None
         for at in range(0, n, UPLOAD_BATCH):
             points = []
             for row in range(at, min(at + UPLOAD_BATCH, n)):
@@ -176,7 +176,7 @@ def sync_collections(client, index: SearchIndex, prefix: str) -> Collections:
                 sentences_name,
                 vectors_config={SENT_VEC: models.VectorParams(size=sent.dim, distance=models.Distance.DOT)},
             )
-        vectors = _all_vectors(sent)
+        vectors = sent.all_vectors()
         for at in range(0, sent.size, UPLOAD_BATCH):
             client.upsert(
                 sentences_name,
@@ -193,10 +193,6 @@ def _complete(client, name: str, n: int) -> bool:
     if not client.collection_exists(name):
         return False
     return client.count(name, exact=True).count == n
-
-
-def _all_vectors(dense) -> np.ndarray:
-    return dense._index.reconstruct_n(0, dense.size)
 
 
 class QdrantDense:

@@ -10,7 +10,7 @@ import streamlit as st
 from retrieval.engine import MAX_QUESTION_CHARS, Answer, Citation, QuestionError
 from retrieval.followup import complete
 from ui.auth import allow_feedback, is_admin
-from ui.components import authority_badge, citation_card
+from ui.components import authority_badge, citation_card, declined_notice, related_heading
 from ui.engine_resource import get_engine, get_feedback_store
 from ui.auto_overview import clause_ocr_note
 from ui.scope_picker import current_scope, scope_picker
@@ -115,7 +115,7 @@ def spans_for(ans: Answer, ref: Citation, first: bool) -> list[tuple[int, int]]:
         s, e = ans.answer_span
         if ref.start <= s and e <= ref.end:
             return [(s - ref.start, e - ref.start)]
-    sentence = ans.answer.strip()
+    sentence = ans.quote.strip()
     return find_all(ref.text, sentence) if len(sentence) >= 8 else []
 
 
@@ -127,7 +127,13 @@ def show_answer(i: int, entry: dict) -> None:
     if entry.get("understood_as"):
         understood_note(entry["question"], entry["understood_as"], f"pqa_alone_{i}", queue_alone)
     if not ans.answerable:
-        st.warning(f"**这几份文件没有涉及这个问题 · Not covered by these documents**  \n{escape_markdown(ans.answer)}")
+        declined_notice(ans)
+        if ans.reason == "detail-missing" and ans.related:
+            # The documents cover the topic but not the asked detail: what they do say is worth reading.
+            related_heading()
+            for ref in ans.related:
+                citation_card(rank=None, ref=ref, spans=[])
+                clause_ocr_note(engine, ref.chunk_id)
         if ans.suggestions:
             st.markdown("相近的官方问答 Nearest official questions:")
             for j, s in enumerate(ans.suggestions):
