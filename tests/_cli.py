@@ -8,9 +8,11 @@ model, dictionary and index loads) for every call. Set the POLICY_QA_* variables
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
+from unittest.mock import patch
 
 from retrieval.cli import main
 
@@ -23,6 +25,12 @@ def settings_env(settings) -> dict[str, str]:
         "POLICY_QA_DATA_DIR": str(settings.data_dir),
         "POLICY_QA_INDEX_DIR": str(settings.index_dir),
     }
+
+
+def run_cli_over(settings, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
+    """run_cli with the variables of `settings` (and `env`) set for this call only."""
+    with patch.dict(os.environ, {**settings_env(settings), **env}):
+        return run_cli(*args, stdin=stdin)
 
 
 def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

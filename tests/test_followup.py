@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from retrieval.engine import REPO_ROOT
 from retrieval.followup import Completion, complete, is_actor
+from tests._cli import run_cli_over
 
 # (history oldest first, follow-up, completed question)
 FOLLOW_UPS = [
@@ -163,20 +161,11 @@ def test_completion_is_fast():
 
 @pytest.fixture(scope="module")
 def cli_env(fast_engine, fast_settings):
-    return {
-        **os.environ,
-        "POLICY_QA_EMBED_MODEL": fast_settings.model,
-        "POLICY_QA_CORPUS_DIR": str(fast_settings.corpus_dir),
-        "POLICY_QA_INDEX_DIR": str(fast_settings.index_dir),
-        "POLICY_QA_DATA_DIR": str(fast_settings.data_dir),
-    }
+    return fast_settings
 
 
-def ask(env, *args):
-    r = subprocess.run(
-        [sys.executable, "-m", "retrieval", "ask", *args],
-        capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=300,
-    )
+def ask(settings, *args):
+    r = run_cli_over(settings, "ask", *args)
     assert r.returncode == 0, r.stderr
     return r.stdout
 

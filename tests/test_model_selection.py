@@ -9,14 +9,13 @@ indexing and manifest code; its vectors are noise, so no quality figure comes fr
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from retrieval.engine import REPO_ROOT, Engine, Settings
 from retrieval.embedders import EmbedderUnavailable, SentenceTransformerEmbedder, load_embedder, prefixes_for
 from retrieval.index_store import IndexStore
+from tests._cli import run_cli_over
 
 
 def test_missing_model_falls_back_to_lexical_search(fresh_fast_settings):
@@ -32,26 +31,12 @@ def test_missing_model_falls_back_to_lexical_search(fresh_fast_settings):
     assert IndexStore(settings.index_dir).read_manifest().model_id is None
 
 
-def _cli(*args, env_extra: dict[str, str], cwd=REPO_ROOT):
-    import os
-
-    env = {**os.environ, **env_extra, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "retrieval", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
-    )
-
-
 def test_cli_reports_a_model_that_cannot_load(tmp_path, fresh_fast_settings):
-    env = {
-        "POLICY_QA_EMBED_MODEL": str(tmp_path / "missing-model"),
-        "POLICY_QA_CORPUS_DIR": str(fresh_fast_settings.corpus_dir),
-        "POLICY_QA_INDEX_DIR": str(fresh_fast_settings.index_dir),
-        "POLICY_QA_DATA_DIR": str(fresh_fast_settings.data_dir),
-    }
-    r = _cli("ask", "试点周期是几年？", "--json", env_extra=env)
+    missing = {"POLICY_QA_EMBED_MODEL": str(tmp_path / "missing-model"), "HF_HUB_OFFLINE": "1"}
+    r = run_cli_over(fresh_fast_settings, "ask", "试点周期是几年？", "--json", **missing)
     assert r.returncode != 0
     assert "cannot load embedding model" in r.stderr + r.stdout
-    r = _cli("ask", "试点周期是几年？", "--json", "--lexical-only", env_extra=env)
+    r = run_cli_over(fresh_fast_settings, "ask", "试点周期是几年？", "--json", "--lexical-only", **missing)
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout.splitlines()[0])
     assert data["dense"] is False and data["answerable"] is True

@@ -4,18 +4,16 @@ document replacing older ones (add --replaces), through the Library and the real
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from retrieval.documents import LAW, LOCAL_PLAN, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE
-from retrieval.engine import REPO_ROOT, Engine
+from retrieval.engine import Engine
 from retrieval.library import Library
 from retrieval.readers import DocumentRejected
 from retrieval.scope import Scope
+from tests._cli import run_cli_over
 from tests._files import copy_index
 
 DATA = Path(__file__).parent / "data"
@@ -32,18 +30,7 @@ def library(fresh_fast_settings, fast_engine) -> Library:
     return library
 
 
-def _cli(settings, *args: str) -> subprocess.CompletedProcess:
-    env = dict(
-        os.environ,
-        POLICY_QA_EMBED_MODEL=settings.model,
-        POLICY_QA_CORPUS_DIR=str(settings.corpus_dir),
-        POLICY_QA_DATA_DIR=str(settings.data_dir),
-        POLICY_QA_INDEX_DIR=str(settings.index_dir),
-        OMP_NUM_THREADS="1",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "retrieval", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+_cli = run_cli_over  # the command line, in this process
 
 
 def _ids(library: Library) -> dict[str, str]:
