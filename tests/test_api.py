@@ -229,6 +229,7 @@ def test_no_cors_unless_configured(api, service):
         served.stop()
 
 
+@pytest.mark.slow  # python -m retrieval serve in another process
 def test_serve_entry_point(fast_engine, tmp_path):
     """`python -m retrieval serve` as a deployment starts it: its own process, settings from the environment."""
     from tests.conftest import _settings_over_corpus_copy

@@ -32,6 +32,7 @@ def run_process(env, *args, stdin: str | None = None):
     )
 
 
+@pytest.mark.slow  # the python -m retrieval entry point, in another process
 def test_ask_json_shape(env):
     r = run_process(env, "ask", "试点城市的实施方案要在什么时候之前印发？", "--json", "--top-k", "3")
     assert r.returncode == 0, r.stderr

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from retrieval.documents import CorpusDir, corpus_hash
 from retrieval.engine import REPO_ROOT, Engine, load_documents
 from retrieval.index_store import IndexStore
@@ -81,6 +83,7 @@ def test_twenty_readers_during_an_add_get_complete_consistent_answers(fresh_fast
     assert len(answers) >= 20 * len(QUESTIONS) and saw_new
 
 
+@pytest.mark.slow  # the command line in another process
 def test_cli_and_app_writers_are_serialised(fresh_fast_settings, fast_engine, tmp_path):
     """An add from the CLI (another process) and one from the app at the same time: both land."""
     fresh_settings = fresh_fast_settings

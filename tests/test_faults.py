@@ -84,6 +84,7 @@ def _run_and_kill(settings, point: str, tmp_path: Path) -> None:
     assert child.returncode == -signal.SIGKILL
 
 
+@pytest.mark.slow  # a child process per case, killed mid-write
 @pytest.mark.parametrize("point", ["build", "save", "corpus"])
 def test_sigkill_mid_add_leaves_previous_index_and_consistent_corpus(fresh_fast_settings, fast_engine, tmp_path, point):
     fresh_settings = fresh_fast_settings

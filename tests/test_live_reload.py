@@ -10,6 +10,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from benchmarks.app_server import free_port
 from benchmarks.soak_streamlit import Session, start_streamlit, stop
@@ -75,6 +76,7 @@ async def _keep_asking(ask, found: dict, name: str, changed: dict, stop_at: list
         await asyncio.sleep(THINK_S)
 
 
+@pytest.mark.slow  # several server processes
 def test_new_build_is_served_by_other_processes_within_bound(fast_engine, fresh_fast_settings, tmp_path):
     settings = fresh_fast_settings
     copy_index(fast_engine.settings, settings)

@@ -19,6 +19,8 @@ from retrieval.readers import DocumentRejected, read_document
 from tests._files import chinese_pdf_reportlab, copy_index
 from tests._scans import LOW_CONTRAST_PAGE, ROTATED_PAGE, SCAN_PAGES, scanned_pdf
 
+pytestmark = pytest.mark.slow  # runs the OCR models, seconds a page
+
 
 @pytest.fixture(scope="module")
 def scan(tmp_path_factory):

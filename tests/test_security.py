@@ -217,6 +217,7 @@ def _put(url: str, path: str, body: bytes, headers: dict) -> int:
         conn.close()
 
 
+@pytest.mark.slow  # a streamlit server process
 def test_upload_endpoint_refuses_more_than_the_apps_limit(server):
     url, _, _ = server
     token, cookie = _xsrf_cookie(url)
@@ -244,6 +245,7 @@ def test_upload_endpoint_refuses_more_than_the_apps_limit(server):
     assert statuses[25] == 413, statuses  # Streamlit's default would take up to 200 MB
 
 
+@pytest.mark.slow  # a streamlit server process
 def test_visitors_see_no_error_details_and_the_server_logs_them(server):
     url, dead_port, log = server
     _, cookie = _xsrf_cookie(url)
