@@ -150,7 +150,8 @@ def build_index(
         n_documents=len(documents),
         n_chunks=len(chunks),
         dense_kind=(dense.kind if dense else None),
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        # Milliseconds: two builds within one second must still differ, since replicas compare manifests.
+        created=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
     return SearchIndex(manifest, tuple(documents), tuple(chunks), lexical, dense, sentence_dense, sentence_rows)
