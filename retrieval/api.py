@@ -28,7 +28,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from . import followup
-from .documents import AUTHORITIES, USER_ADDED
+from .documents import AUTHORITIES, USER_ADDED, DocumentMeta
 from .engine import MAX_QUESTION_CHARS, Engine, QuestionError, Settings
 from .kdf import BadHash, verify_secret
 from .library import Library
@@ -400,11 +400,13 @@ def create_app(
                 Library(current).add,
                 data,
                 filename,
-                title=meta["title"] or None,
-                authority=meta["authority"] or USER_ADDED,
-                date=meta["date"],
-                issuer=meta["issuer"],
-                number=meta["number"],
+                DocumentMeta(
+                    title=meta["title"] or None,
+                    authority=meta["authority"] or USER_ADDED,
+                    date=meta["date"],
+                    issuer=meta["issuer"],
+                    number=meta["number"],
+                ),
             )
         except DocumentRejected as exc:
             raise HTTPException(409 if exc.code == "duplicate" else 400, str(exc)) from None

@@ -219,12 +219,13 @@ def _library(args):
 
 
 def cmd_add(args) -> int:
+    from .documents import DocumentMeta
     from .library import check_replaceable, check_upload
     from .readers import DocumentRejected
 
     path = Path(args.file)
     data = path.read_bytes()
-    meta = dict(
+    meta = DocumentMeta(
         title=args.title, authority=args.authority, date=args.date or "", issuer=args.issuer or "", number=args.number or ""
     )
     try:
@@ -233,8 +234,8 @@ def cmd_add(args) -> int:
         settings = Settings.from_env(index_dir=args.index_dir)
         if args.replaces:
             check_replaceable(settings, args.replaces)
-        check_upload(settings, data, path.name, progress=_progress(), **meta)
-        result = _library(args).add(data, path.name, progress=_progress(), replaces=args.replaces or "", **meta)
+        check_upload(settings, data, path.name, meta, progress=_progress())
+        result = _library(args).add(data, path.name, meta, progress=_progress(), replaces=args.replaces or "")
     except DocumentRejected as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -60,6 +60,17 @@ MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
+class DocumentMeta:
+    """What whoever adds a file says about it; an empty title is read from the file's name."""
+
+    title: str | None = None
+    authority: str = USER_ADDED
+    date: str = ""  # YYYY-MM-DD
+    issuer: str = ""
+    number: str = ""  # the document's reference number (文号)
+
+
+@dataclass(frozen=True)
 class Document:
     """One source document: its clean text and what is known about it."""
 

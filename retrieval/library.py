@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from .chunking import chunk_document
-from .documents import USER_ADDED, CorpusDir, Document
+from .documents import CorpusDir, Document, DocumentMeta
 from .engine import Engine, Settings, load_documents
 from .index_store import BuildProgress, IndexStore
 from .limits import max_chunks
@@ -86,12 +86,8 @@ def check_upload(
     settings: Settings,
     data: bytes,
     filename: str,
+    meta: DocumentMeta = DocumentMeta(),
     *,
-    title: str | None = None,
-    authority: str = USER_ADDED,
-    date: str = "",
-    issuer: str = "",
-    number: str = "",
     progress: BuildProgress | None = None,
 ) -> Document:
     """The Document a file would become, if it is acceptable and new; raises DocumentRejected.
@@ -99,9 +95,7 @@ def check_upload(
     Needs no model or index, so a bad file is refused before anything slow is loaded.
     """
     # Parsed in a child process with memory and time limits: see retrieval/sandbox.py.
-    doc = read_document_isolated(
-        data, filename, progress, doc_id="pending", title=title, authority=authority, date=date, issuer=issuer, number=number
-    )
+    doc = read_document_isolated(data, filename, meta, progress, doc_id="pending")
     doc = replace(doc, doc_id=new_doc_id(doc))
     other = _duplicate_of(doc, load_documents(settings))
     if other is not None:
@@ -198,20 +192,18 @@ class Library:
 
     # ---- writing --------------------------------------------------------------------
 
-    def prepare(self, data: bytes, filename: str, **meta) -> Document:
+    def prepare(
+        self, data: bytes, filename: str, meta: DocumentMeta = DocumentMeta(), progress: BuildProgress | None = None
+    ) -> Document:
         """Read and check a file without changing anything; raises DocumentRejected."""
-        return check_upload(self.settings, data, filename, **meta)
+        return check_upload(self.settings, data, filename, meta, progress=progress)
 
     def add(
         self,
         data: bytes,
         filename: str,
+        meta: DocumentMeta = DocumentMeta(),
         *,
-        title: str | None = None,
-        authority: str = USER_ADDED,
-        date: str = "",
-        issuer: str = "",
-        number: str = "",
         progress: BuildProgress | None = None,
         replaces: str = "",
     ) -> AddResult:
@@ -220,9 +212,7 @@ class Library:
         started = time.perf_counter()
         if replaces:
             check_replaceable(self.settings, replaces)
-        doc = self.prepare(
-            data, filename, title=title, authority=authority, date=date, issuer=issuer, number=number, progress=progress
-        )
+        doc = self.prepare(data, filename, meta, progress)
         if replaces:
             doc = replace(doc, replaces=replaces)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from . import limits
-from .documents import AUTHORITIES, USER_ADDED, Document
+from .documents import AUTHORITIES, USER_ADDED, Document, DocumentMeta
 
 ENV_MAX_MB = "POLICY_QA_MAX_UPLOAD_MB"
 DEFAULT_MAX_MB = 20.0
@@ -483,13 +483,9 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def read_document(
     data: bytes,
     filename: str,
+    meta: DocumentMeta = DocumentMeta(),
     *,
     doc_id: str,
-    title: str | None = None,
-    authority: str = USER_ADDED,
-    date: str = "",
-    issuer: str = "",
-    number: str = "",
     max_bytes: int | None = None,
 ) -> Document:
     """Validate and read one uploaded file. Raises DocumentRejected with a message for the user."""
@@ -503,19 +499,20 @@ def read_document(
         )
     if not data.strip():
         raise DocumentRejected("empty", "文件是空的", "the file is empty")
+    date = meta.date
     if date and not _DATE_RE.match(date):
         raise DocumentRejected("bad_date", f"日期格式应为 YYYY-MM-DD：{date!r}", f"the date must look like YYYY-MM-DD: {date!r}")
     pages, paged = read_pages(data, name)
-    clean_title = label_text(title or "") or label_text(default_title(name)) or "未命名文档"
+    clean_title = label_text(meta.title or "") or label_text(default_title(name)) or "未命名文档"
     return document_from_pages(
         pages,
         doc_id=doc_id,
         title=clean_title[:200],
-        authority=authority,
+        authority=meta.authority,
         paged=paged,
         date=date,
-        issuer=label_text(issuer),
-        number=label_text(number),
+        issuer=label_text(meta.issuer),
+        number=label_text(meta.number),
         source=name,
     )
 

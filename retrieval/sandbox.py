@@ -60,8 +60,8 @@ def _too_complex(detail: str):
     )
 
 
-def read_document_isolated(data: bytes, filename: str, progress=None, **kwargs):
-    """`readers.read_document(data, filename, **kwargs)`, run in a limited child process.
+def read_document_isolated(data: bytes, filename: str, meta=None, progress=None, **kwargs):
+    """`readers.read_document(data, filename, meta, **kwargs)`, run in a limited child process.
 
     Returns the Document, or raises DocumentRejected: the reader's own rejection, or
     `too_complex` when the child ran out of memory or time. `progress(stage, done, total)`
@@ -72,7 +72,10 @@ def read_document_isolated(data: bytes, filename: str, progress=None, **kwargs):
 
     seconds = time_limit_seconds()
     request = json.dumps(
-        {"filename": filename, "kwargs": kwargs, "memory": memory_limit_bytes(), "cpu": int(seconds) + 1},
+        {
+            "filename": filename, "meta": dataclasses.asdict(meta) if meta is not None else {}, "kwargs": kwargs,
+            "memory": memory_limit_bytes(), "cpu": int(seconds) + 1,
+        },
         ensure_ascii=False,
     ).encode("utf-8")
     env = dict(os.environ)
@@ -171,10 +174,11 @@ def _child() -> None:
     # Before any parser is imported: whatever it allocates counts against the limit.
     resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
     resource.setrlimit(resource.RLIMIT_CPU, (request["cpu"], request["cpu"] + 1))
+    from .documents import DocumentMeta
     from .readers import DocumentRejected, read_document
 
     try:
-        doc = read_document(data, request["filename"], **request["kwargs"])
+        doc = read_document(data, request["filename"], DocumentMeta(**request["meta"]), **request["kwargs"])
     except DocumentRejected as exc:
         reply = {"rejected": {"code": exc.code, "zh": exc.zh, "en": exc.en}}
     except MemoryError:

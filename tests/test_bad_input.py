@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from retrieval.documents import CorpusDir
+from retrieval.documents import CorpusDir, DocumentMeta
 from retrieval.engine import DECLINE_EN, DECLINE_ZH, Engine, QuestionError, load_documents
 from retrieval.index_store import IndexStore
 from retrieval.library import Library
@@ -114,7 +114,7 @@ def test_document_html_and_markdown_are_shown_as_text(fresh_fast_settings, fast_
         "一、入园须知\n某区人力资源服务产业园入园须知：<script>alert('x')</script>报名见"
         "[报名链接](javascript:alert(1))，![图](http://evil.example/p.png)<b>每周三</b>集中受理入园申请。\n"
     )
-    library.add(body.encode(), "须知.md", title="<img src=x onerror=alert(1)>入园须知")
+    library.add(body.encode(), "须知.md", DocumentMeta(title="<img src=x onerror=alert(1)>入园须知"))
     for name, path in (("CORPUS", fresh_settings.corpus_dir), ("DATA", fresh_settings.data_dir), ("INDEX", fresh_settings.index_dir)):
         monkeypatch.setenv(f"POLICY_QA_{name}_DIR", str(path))
     monkeypatch.setenv("POLICY_QA_EMBED_MODEL", fresh_settings.model)

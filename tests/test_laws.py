@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.chunking import chunk_corpus, chunk_document
-from retrieval.documents import LAW, LOCAL_PLAN, CorpusDir, Document
+from retrieval.documents import LAW, LOCAL_PLAN, CorpusDir, Document, DocumentMeta
 from retrieval.engine import REPO_ROOT, Engine
 from retrieval.evaluation import evaluate, load_dataset
 from retrieval.library import Library
@@ -79,9 +79,9 @@ def test_shipped_documents_keep_their_chunk_ids():
 def library_with_laws(fresh_fast_settings, fast_engine) -> Library:
     copy_index(fast_engine.settings, fresh_fast_settings)
     library = Library(Engine.open(fresh_fast_settings))
-    library.add(REGULATION.read_bytes(), REGULATION.name, title="某省人力资源市场条例", authority=LAW)
+    library.add(REGULATION.read_bytes(), REGULATION.name, DocumentMeta(title="某省人力资源市场条例", authority=LAW))
     library.add(
-        PLAN.read_bytes(), PLAN.name, title="某省人力资源服务业与制造业融合发展试点实施方案", authority=LOCAL_PLAN
+        PLAN.read_bytes(), PLAN.name, DocumentMeta(title="某省人力资源服务业与制造业融合发展试点实施方案", authority=LOCAL_PLAN)
     )
     return library
 
@@ -111,9 +111,9 @@ def real_library_with_laws(fresh_settings, engine) -> Library:
     """The same two documents added with the real model (the shipped vectors are reused)."""
     copy_index(engine.settings, fresh_settings)
     library = Library(Engine.open(fresh_settings))
-    library.add(REGULATION.read_bytes(), REGULATION.name, title="某省人力资源市场条例", authority=LAW)
+    library.add(REGULATION.read_bytes(), REGULATION.name, DocumentMeta(title="某省人力资源市场条例", authority=LAW))
     library.add(
-        PLAN.read_bytes(), PLAN.name, title="某省人力资源服务业与制造业融合发展试点实施方案", authority=LOCAL_PLAN
+        PLAN.read_bytes(), PLAN.name, DocumentMeta(title="某省人力资源服务业与制造业融合发展试点实施方案", authority=LOCAL_PLAN)
     )
     return library
 

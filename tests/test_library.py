@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from retrieval.documents import CorpusDir, OFFICIAL_NOTICE, USER_ADDED
+from retrieval.documents import CorpusDir, OFFICIAL_NOTICE, USER_ADDED, DocumentMeta
 from retrieval.engine import Engine, load_documents
 from retrieval.index_store import IndexStore
 from retrieval.library import Library
@@ -23,7 +23,7 @@ def library(fresh_fast_settings, fast_engine) -> Library:
 
 def test_add_pdf_answers_with_page_and_label_then_remove(library, tmp_path):
     stages = []
-    result = library.add(chinese_pdf(tmp_path), "实施方案.pdf", title="某市试点实施方案", progress=lambda s, d, t: stages.append(s))
+    result = library.add(chinese_pdf(tmp_path), "实施方案.pdf", DocumentMeta(title="某市试点实施方案"), progress=lambda s, d, t: stages.append(s))
     doc = result.document
     assert doc.authority == USER_ADDED and result.pages == 2 and result.chunks >= 3
     assert "embed" in stages  # progress reached the caller
@@ -49,7 +49,7 @@ def test_add_pdf_answers_with_page_and_label_then_remove(library, tmp_path):
 
 
 def test_duplicates_and_refusals_change_nothing(library):
-    first = library.add(GBK_TEXT.encode("gbk"), "区方案.txt", authority=OFFICIAL_NOTICE, date="2025-08-01")
+    first = library.add(GBK_TEXT.encode("gbk"), "区方案.txt", DocumentMeta(authority=OFFICIAL_NOTICE, date="2025-08-01"))
     assert first.document.authority == OFFICIAL_NOTICE  # only because the admin said so
     before = IndexStore(library.settings.index_dir).read_manifest()
     # Same text, other encoding and name: same content hash, refused.

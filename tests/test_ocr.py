@@ -13,6 +13,7 @@ import pytest
 
 from retrieval import ocr
 from retrieval.chunking import chunk_document
+from retrieval.documents import DocumentMeta
 from retrieval.engine import REPO_ROOT, Engine
 from retrieval.library import Library
 from retrieval.readers import DocumentRejected, read_document
@@ -90,7 +91,7 @@ def test_added_scan_answers_with_its_page_and_reports_progress(scan, fresh_fast_
     copy_index(fast_engine.settings, fresh_fast_settings)
     library = Library(Engine.open(fresh_fast_settings))
     events = []
-    result = library.add(scan, "细则扫描件.pdf", title="某市试点工作实施细则", progress=lambda s, d, t: events.append((s, d, t)))
+    result = library.add(scan, "细则扫描件.pdf", DocumentMeta(title="某市试点工作实施细则"), progress=lambda s, d, t: events.append((s, d, t)))
     # Per-page progress from the reader's child process, before indexing.
     assert [e for e in events if e[0] == "ocr"] == [("ocr", 0, 3), ("ocr", 1, 3), ("ocr", 2, 3), ("ocr", 3, 3)]
     doc = result.document

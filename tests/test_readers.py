@@ -7,14 +7,14 @@ import io
 import pytest
 
 from retrieval.chunking import chunk_document
-from retrieval.documents import OFFICIAL_NOTICE, USER_ADDED
+from retrieval.documents import OFFICIAL_NOTICE, USER_ADDED, DocumentMeta
 from retrieval.readers import DocumentRejected, normalize_text, read_document
 
 from tests._files import GBK_TEXT, chinese_pdf, chinese_pdf_reportlab, encrypted_pdf, scanned_pdf
 
 
-def read(data: bytes, name: str, **kw):
-    return read_document(data, name, doc_id="t", **kw)
+def read(data: bytes, name: str, max_bytes: int | None = None, **meta):
+    return read_document(data, name, DocumentMeta(**meta), doc_id="t", max_bytes=max_bytes)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.documents import LAW, LOCAL_PLAN, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE
+from retrieval.documents import LAW, LOCAL_PLAN, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE, DocumentMeta
 from retrieval.engine import Engine
 from retrieval.library import Library
 from retrieval.readers import DocumentRejected
@@ -25,8 +25,8 @@ PLAN = DATA / "plan_province_pilot.txt"
 def library(fresh_fast_settings, fast_engine) -> Library:
     copy_index(fast_engine.settings, fresh_fast_settings)
     library = Library(Engine.open(fresh_fast_settings))
-    library.add(REGULATION.read_bytes(), REGULATION.name, title="某省人力资源市场条例", authority=LAW)
-    library.add(PLAN.read_bytes(), PLAN.name, title="某省试点实施方案", authority=LOCAL_PLAN)
+    library.add(REGULATION.read_bytes(), REGULATION.name, DocumentMeta(title="某省人力资源市场条例", authority=LAW))
+    library.add(PLAN.read_bytes(), PLAN.name, DocumentMeta(title="某省试点实施方案", authority=LOCAL_PLAN))
     return library
 
 
@@ -107,7 +107,7 @@ def test_app_shows_added_documents_scoped_asks_and_automatic_overview(library, t
 
     settings, ids = library.settings, _ids(library)
     newer = PLAN.read_text(encoding="utf-8").replace("2025年9月底前印发", "2025年10月底前印发")
-    new_id = library.add(newer.encode(), "plan_v2.txt", title="某省试点实施方案（修订）", authority=LOCAL_PLAN, replaces=ids[LOCAL_PLAN]).document.doc_id
+    new_id = library.add(newer.encode(), "plan_v2.txt", DocumentMeta(title="某省试点实施方案（修订）", authority=LOCAL_PLAN), replaces=ids[LOCAL_PLAN]).document.doc_id
     for name, value in (
         ("POLICY_QA_EMBED_MODEL", settings.model),
         ("POLICY_QA_CORPUS_DIR", str(settings.corpus_dir)),

@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.app_server import free_port
+from retrieval.documents import DocumentMeta
 from retrieval.engine import MAX_QUESTION_CHARS, REPO_ROOT, Settings
 from retrieval.library import Library
 from retrieval.engine import Engine
@@ -58,7 +59,7 @@ def test_document_title_is_text_not_markdown(fresh_fast_settings, fast_engine, m
     copy_index(fast_engine.settings, settings)
     engine = Engine.open(settings)
     title = "![x](http://img.example/track.png) 某市方案 http://evil.example/x"
-    doc = Library(engine).add("一、工作目标\n某市建设人力资源服务产业园。".encode(), "plan.txt", title=title).document
+    doc = Library(engine).add("一、工作目标\n某市建设人力资源服务产业园。".encode(), "plan.txt", DocumentMeta(title=title)).document
     for name, value in (
         ("POLICY_QA_EMBED_MODEL", settings.model),
         ("POLICY_QA_CORPUS_DIR", settings.corpus_dir),

@@ -15,7 +15,7 @@ import zlib
 import pytest
 
 from retrieval.chunking import HARD_MAX_PIECE_CHARS, chunk_document
-from retrieval.documents import CorpusDir
+from retrieval.documents import CorpusDir, DocumentMeta
 from retrieval.engine import Engine, load_documents
 from retrieval.library import Library, check_upload
 from retrieval.quarantine import quarantine_dir, quarantined
@@ -223,10 +223,12 @@ def test_bidi_and_zero_width_characters_never_reach_titles():
     doc = read_document(
         "正文内容：试点工作。".encode(),
         "a.txt",
+        DocumentMeta(
+            title="实施方案\u202egpj.exe\u2066隐\u2069\u200b\u200d\u200e\u00ad",
+            issuer="某市\u202b人社局",
+            number="某\u2067发〔2025〕1号",
+        ),
         doc_id="u-x",
-        title="实施方案\u202egpj.exe\u2066隐\u2069\u200b\u200d\u200e\u00ad",
-        issuer="某市\u202b人社局",
-        number="某\u2067发〔2025〕1号",
     )
     assert doc.title == "实施方案gpj.exe隐"
     assert doc.issuer == "某市人社局" and doc.number == "某发〔2025〕1号"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from retrieval.documents import AUTHORITIES, AUTHORITY_LABELS_ZH, USER_ADDED
+from retrieval.documents import AUTHORITIES, AUTHORITY_LABELS_ZH, USER_ADDED, DocumentMeta
 from retrieval.library import Library
 from retrieval.quarantine import quarantined
 from retrieval.readers import SUPPORTED_SUFFIXES, DocumentRejected, max_upload_bytes
@@ -107,9 +107,7 @@ if submitted:
             result = library.add(
                 upload.getvalue(),
                 upload.name,
-                title=title.strip() or None,
-                authority=authority,
-                date=date.strip(),
+                DocumentMeta(title=title.strip() or None, authority=authority, date=date.strip()),
                 progress=report,
                 replaces=replaces,
             )
