@@ -75,15 +75,20 @@ def test_shipped_documents_keep_their_chunk_ids():
     ]
 
 
-@pytest.fixture
-def library_with_laws(fresh_fast_settings, fast_engine) -> Library:
-    copy_index(fast_engine.settings, fresh_fast_settings)
-    library = Library(Engine.open(fresh_fast_settings))
+def _with_laws(built, settings) -> Library:
+    """A library over a copy of `built`'s index with the regulation and the plan added."""
+    copy_index(built.settings, settings)
+    library = Library(Engine.open(settings))
     library.add(REGULATION.read_bytes(), REGULATION.name, DocumentMeta(title="某省人力资源市场条例", authority=LAW))
     library.add(
         PLAN.read_bytes(), PLAN.name, DocumentMeta(title="某省人力资源服务业与制造业融合发展试点实施方案", authority=LOCAL_PLAN)
     )
     return library
+
+
+@pytest.fixture
+def library_with_laws(fresh_fast_settings, fast_engine) -> Library:
+    return _with_laws(fast_engine, fresh_fast_settings)
 
 
 def test_added_law_and_plan_answer_questions_about_themselves(library_with_laws, fast_engine):
@@ -109,13 +114,7 @@ def test_added_law_and_plan_answer_questions_about_themselves(library_with_laws,
 @pytest.fixture
 def real_library_with_laws(fresh_settings, engine) -> Library:
     """The same two documents added with the real model (the shipped vectors are reused)."""
-    copy_index(engine.settings, fresh_settings)
-    library = Library(Engine.open(fresh_settings))
-    library.add(REGULATION.read_bytes(), REGULATION.name, DocumentMeta(title="某省人力资源市场条例", authority=LAW))
-    library.add(
-        PLAN.read_bytes(), PLAN.name, DocumentMeta(title="某省人力资源服务业与制造业融合发展试点实施方案", authority=LOCAL_PLAN)
-    )
-    return library
+    return _with_laws(engine, fresh_settings)
 
 
 def test_adding_laws_and_plans_keeps_the_notice_figures(real_library_with_laws, engine):
