@@ -1,7 +1,8 @@
-"""The app as a user meets it: `streamlit run app.py` on a free port, and Debian's headless Chromium.
+"""The app as a user meets it: `streamlit run app.py` or `python -m retrieval serve` on a free
+port, and Debian's headless Chromium.
 
-Shared by the browser tests and the benchmarks that time or load the running app, so
-they start the server and the browser the same way.
+Shared by the browser and server tests and the benchmarks that time or load the running
+app, so they start the servers and the browser the same way.
 """
 
 from __future__ import annotations
@@ -44,18 +45,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120, probe: str = "/_stcore/health") -> None:
+    """Until `probe` answers 200 (Streamlit's health check by default); fails if the process ends."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+            err = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
+            raise RuntimeError(f"{proc.args[2]} exited with {proc.returncode} {err}")
         try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+            with urllib.request.urlopen(url + probe, timeout=2) as r:
                 if r.status == 200:
                     return
         except OSError:
             time.sleep(0.05)
-    raise TimeoutError("streamlit did not become healthy")
+    raise TimeoutError(f"{url} did not become ready")
+
+
+def start_api(env: Mapping[str, str | None], port: int | None = None, timeout: float = 120) -> tuple[str, subprocess.Popen]:
+    """`python -m retrieval serve` with `env` over this environment (None unsets), ready; its URL and process."""
+    port = port or free_port()
+    full_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "retrieval", "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=REPO_ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, timeout, probe="/readyz")
+    except BaseException:
+        stop(proc)
+        raise
+    return url, proc
 
 
 def start_streamlit(

@@ -18,20 +18,17 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks._common import REPO_ROOT, Percentiles, dev_questions, machine_info, table, write_result
-from benchmarks.app_server import free_port
+from benchmarks import app_server
 
 ANSWER_KEYS = {"question", "answerable", "answer", "dense", "citations", "timings_ms"}
 
 
 def start_api(isolated: bool) -> tuple[str, subprocess.Popen, Path | None]:
-    import httpx
-
     env = dict(os.environ, POLICY_QA_API_RATE_PER_MIN="1000000", POLICY_QA_API_BURST="100000")
     tmp = None
     if isolated:
@@ -42,23 +39,8 @@ def start_api(isolated: bool) -> tuple[str, subprocess.Popen, Path | None]:
         env.update(
             POLICY_QA_CORPUS_DIR=str(tmp / "corpus"), POLICY_QA_INDEX_DIR=str(tmp / "index"), POLICY_QA_DATA_DIR=str(tmp / "data")
         )
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "retrieval", "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the API exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return url, proc, tmp
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("the API did not become ready in time")
+    url, proc = app_server.start_api(env, timeout=600)
+    return url, proc, tmp
 
 
 async def client(n: int, url: str, questions: list[str], gate: asyncio.Event, latencies: list, errors: list) -> None:
@@ -116,11 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         latencies, errors, wall = asyncio.run(drive(url, args.clients, args.questions, args.seed))
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            app_server.stop(proc)
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -12,9 +9,8 @@ import httpx
 import pytest
 import uvicorn
 
-from benchmarks.app_server import free_port
+from benchmarks.app_server import free_port, start_api, stop
 from retrieval.api import ApiConfig, create_app
-from retrieval.engine import REPO_ROOT
 from retrieval.followup import complete
 from retrieval.kdf import hash_secret
 from retrieval.service import EngineService
@@ -236,31 +232,16 @@ def test_serve_entry_point(fast_engine, tmp_path):
 
     settings = _settings_over_corpus_copy(tmp_path)
     copy_index(fast_engine.settings, settings)
-    port = free_port()
     env = dict(
-        os.environ, POLICY_QA_EMBED_MODEL="hash", POLICY_QA_CORPUS_DIR=str(settings.corpus_dir),
+        POLICY_QA_EMBED_MODEL="hash", POLICY_QA_CORPUS_DIR=str(settings.corpus_dir),
         POLICY_QA_DATA_DIR=str(settings.data_dir), POLICY_QA_INDEX_DIR=str(settings.index_dir), OMP_NUM_THREADS="1",
+        POLICY_QA_API_KEY_HASH=None,
     )
-    env.pop("POLICY_QA_API_KEY_HASH", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "retrieval", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    url, proc = start_api(env)
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
         assert httpx.get(url + "/v1/documents").status_code == 200
         # Admin is off without a configured key: still 401, nothing else.
         assert httpx.delete(url + "/v1/documents/notice", headers={"X-API-Key": "anything"}).status_code == 401
         assert "server" not in httpx.get(url + "/healthz").headers
     finally:
-        proc.terminate()
-        proc.wait(30)
+        stop(proc)

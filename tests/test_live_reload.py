@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 import time
 
 import httpx
 import pytest
 
-from benchmarks.app_server import free_port
+from benchmarks.app_server import start_api
 from benchmarks.soak_streamlit import Session, start_streamlit, stop
 from retrieval.engine import REPO_ROOT
 from retrieval.index_store import CURRENT
@@ -29,25 +28,6 @@ NEW_QUESTION = "青藤市人才驿站每年为多少家制造业企业提供招�
 # Users read between questions; back-to-back requests would only measure the GIL.
 THINK_S = 0.3
 OLD_QUESTIONS = ["试点城市的实施方案要在什么时候之前印发？", "试点期限是多久？"]
-
-
-def _start_api(env: dict) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "retrieval", "serve", "--port", str(port), "--log-level", "warning"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return url, proc
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the API did not become ready")
 
 
 async def _watch_current(path, changed: dict) -> None:
@@ -89,7 +69,7 @@ def test_new_build_is_served_by_other_processes_within_bound(fast_engine, fresh_
     plan = tmp_path / "青藤市方案.txt"
     plan.write_text(PLAN, encoding="utf-8")
     app_url, app = start_streamlit(env)
-    api_url, api = _start_api(env)
+    api_url, api = start_api(env)
     try:
 
         async def run():
