@@ -1,7 +1,7 @@
 """Secrets hashed at rest (the admin password, the API key): make a hash, check a secret against it.
 
 Formats (fields after the scheme are unpadded base64, except the numbers), the same as
-the admin password's (`python -m ui.auth`):
+the admin password's (`python -m ui.auth`). New scrypt hashes cost N=2^17, r=8, p=1 (128 MiB per check):
   scrypt$<n>$<r>$<p>$<salt>$<key>              hashlib.scrypt, 32-byte key
   pbkdf2_sha256$<iterations>$<salt>$<key>      hashlib.pbkdf2_hmac("sha256"), 32-byte key
 
@@ -15,6 +15,14 @@ import base64
 import hashlib
 import hmac
 import secrets
+
+
+# OWASP's current minimum for new hashes (N=2^17, r=8, p=1: 128 MiB per check); older,
+# cheaper hashes still verify, and `hash_is_current` says which ones to replace.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+PBKDF2_ITERATIONS = 600_000
+# scrypt needs 128·r·N bytes; OpenSSL's default cap (32 MiB) is below OWASP's parameters.
+_SCRYPT_MAXMEM = 256 * 1024 * 1024
 
 
 class BadHash(ValueError):
@@ -32,14 +40,28 @@ def _unb64(text: str) -> bytes:
 def hash_secret(secret: str, scheme: str = "scrypt") -> str:
     salt = secrets.token_bytes(16)
     if scheme == "scrypt":
-        n, r, p = 2**14, 8, 1
-        key = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+        n, r, p = SCRYPT_N, SCRYPT_R, SCRYPT_P
+        key = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=_SCRYPT_MAXMEM)
         return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(key)}"
     if scheme == "pbkdf2_sha256":
-        iterations = 600_000
+        iterations = PBKDF2_ITERATIONS
         key = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, iterations, dklen=32)
         return f"pbkdf2_sha256${iterations}${_b64(salt)}${_b64(key)}"
     raise ValueError(f"unknown scheme {scheme!r}")
+
+
+def hash_is_current(stored: str) -> bool:
+    """False for a hash made with less work than this version makes (it still verifies)."""
+    parts = stored.strip().split("$")
+    try:
+        if parts[0] == "scrypt":
+            n, r, p = (int(x) for x in parts[1:4])
+            return n * r * p >= SCRYPT_N * SCRYPT_R * SCRYPT_P
+        if parts[0] == "pbkdf2_sha256":
+            return int(parts[1]) >= PBKDF2_ITERATIONS
+    except (ValueError, IndexError):
+        return False
+    return False
 
 
 def verify_secret(secret: str, stored: str) -> bool:
@@ -49,7 +71,7 @@ def verify_secret(secret: str, stored: str) -> bool:
         if parts[0] == "scrypt" and len(parts) == 6:
             n, r, p = (int(x) for x in parts[1:4])
             salt, key = _unb64(parts[4]), _unb64(parts[5])
-            got = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=len(key), maxmem=256 * 1024 * 1024)
+            got = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=len(key), maxmem=_SCRYPT_MAXMEM)
             return hmac.compare_digest(got, key)
         if parts[0] == "pbkdf2_sha256" and len(parts) == 4:
             iterations = int(parts[1])
@@ -61,14 +83,23 @@ def verify_secret(secret: str, stored: str) -> bool:
     raise BadHash("the hash is not in a known format (scrypt$… or pbkdf2_sha256$…)")
 
 
+def read_secret(prompt: str) -> str:
+    """A secret from the terminal (not echoed) or the first line of stdin; exits on an empty one."""
+    import getpass
+    import sys
+
+    secret = getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    if not secret:
+        raise SystemExit("error: empty secret")
+    return secret
+
+
 def new_api_key() -> str:
     return secrets.token_urlsafe(32)
 
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    import getpass
-    import sys
 
     ap = argparse.ArgumentParser(prog="python -m retrieval.kdf", description="hash a secret for storage at rest")
     ap.add_argument("--new-api-key", action="store_true", help="make a random API key and print it with its hash")
@@ -80,10 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"API key (give to the admin client, store nowhere else): {key}")
         print(f"POLICY_QA_API_KEY_HASH={hash_secret(key, scheme)}")
         return 0
-    secret = getpass.getpass("secret: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    if not secret:
-        raise SystemExit("error: empty secret")
-    print(hash_secret(secret, scheme))
+    print(hash_secret(read_secret("secret: "), scheme))
     return 0
 
 

@@ -7,7 +7,7 @@ Password configuration, first match wins:
   st.secrets["admin_password_hash"] / st.secrets["admin_password"]   the same, in .streamlit/secrets.toml
 With none of them set, admin is disabled.
 
-Hash formats (all fields after the scheme are base64 without padding, except numbers):
+Hash formats (retrieval/kdf.py, shared with the API key; fields after the scheme are unpadded base64, except numbers):
   scrypt$<n>$<r>$<p>$<salt>$<key>              hashlib.scrypt, 32-byte key
   pbkdf2_sha256$<iterations>$<salt>$<key>      hashlib.pbkdf2_hmac("sha256"), 32-byte key
 Both are compared with hmac.compare_digest, as is a plain password. New scrypt hashes use
@@ -25,14 +25,15 @@ Details and the trade-offs: docs/admin.md, docs/hosting.md.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import os
-import secrets
 import time
 import datetime as dt
 from dataclasses import dataclass, field
+
+# One hash format for the admin password and the API key: retrieval/kdf.py.
+from retrieval.kdf import BadHash, hash_is_current, read_secret, verify_secret
+from retrieval.kdf import hash_secret as hash_password
 
 ENV_PASSWORD = "POLICY_QA_ADMIN_PASSWORD"
 ENV_PASSWORD_HASH = "POLICY_QA_ADMIN_PASSWORD_HASH"
@@ -50,8 +51,6 @@ SESSION_KEY = "_policy_qa_admin"
 PASSWORD_ACCOUNT = "admin"
 # What a client address is when Streamlit reports none (loopback, or a proxy on this host).
 LOCAL_ADDRESS = "loopback"
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
-PBKDF2_ITERATIONS = 600_000
 
 
 @dataclass(frozen=True)
@@ -67,72 +66,11 @@ class AdminConfig:
         return self.kind != "disabled"
 
 
-class BadHash(ValueError):
-    """A configured password hash that is not in a known format."""
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text + "=" * (-len(text) % 4))
-
-
-def hash_password(password: str, scheme: str = "scrypt") -> str:
-    salt = secrets.token_bytes(16)
-    if scheme == "scrypt":
-        n, r, p = SCRYPT_N, SCRYPT_R, SCRYPT_P
-        key = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=_SCRYPT_MAXMEM)
-        return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(key)}"
-    if scheme == "pbkdf2_sha256":
-        iterations = PBKDF2_ITERATIONS
-        key = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations, dklen=32)
-        return f"pbkdf2_sha256${iterations}${_b64(salt)}${_b64(key)}"
-    raise ValueError(f"unknown scheme {scheme!r}")
-
-
-# scrypt needs 128·r·N bytes; OpenSSL's default cap (32 MiB) is below OWASP's parameters.
-_SCRYPT_MAXMEM = 256 * 1024 * 1024
-
-
-def hash_is_current(stored: str) -> bool:
-    """False for a hash made with less work than this version makes (it still verifies)."""
-    parts = stored.strip().split("$")
-    try:
-        if parts[0] == "scrypt":
-            n, r, p = (int(x) for x in parts[1:4])
-            return n * r * p >= SCRYPT_N * SCRYPT_R * SCRYPT_P
-        if parts[0] == "pbkdf2_sha256":
-            return int(parts[1]) >= PBKDF2_ITERATIONS
-    except (ValueError, IndexError):
-        return False
-    return False
-
-
-def _check_hash(password: str, stored: str) -> bool:
-    parts = stored.strip().split("$")
-    try:
-        if parts[0] == "scrypt" and len(parts) == 6:
-            n, r, p = (int(x) for x in parts[1:4])
-            salt, key = _unb64(parts[4]), _unb64(parts[5])
-            got = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=len(key), maxmem=_SCRYPT_MAXMEM)
-            return hmac.compare_digest(got, key)
-        if parts[0] == "pbkdf2_sha256" and len(parts) == 4:
-            iterations = int(parts[1])
-            salt, key = _unb64(parts[2]), _unb64(parts[3])
-            got = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations, dklen=len(key))
-            return hmac.compare_digest(got, key)
-    except (ValueError, TypeError) as exc:
-        raise BadHash(f"the admin password hash is malformed: {exc}") from exc
-    raise BadHash("the admin password hash is not in a known format (scrypt$… or pbkdf2_sha256$…)")
-
-
 def verify_password(password: str, config: AdminConfig) -> bool:
     if not config.enabled or not password:
         return False
     if config.kind == "hash":
-        return _check_hash(password, config.secret)
+        return verify_secret(password, config.secret)
     return hmac.compare_digest(password.encode(), config.secret.encode())
 
 
@@ -470,14 +408,10 @@ def allow_feedback(session_id: str) -> bool:
 
 def main() -> None:
     """Print a hash for POLICY_QA_ADMIN_PASSWORD_HASH: `python -m ui.auth [--pbkdf2]`."""
-    import getpass
     import sys
 
     scheme = "pbkdf2_sha256" if "--pbkdf2" in sys.argv else "scrypt"
-    password = getpass.getpass("admin password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    if not password:
-        raise SystemExit("error: empty password")
-    print(hash_password(password, scheme))
+    print(hash_password(read_secret("admin password: "), scheme))
 
 
 if __name__ == "__main__":
