@@ -8,13 +8,15 @@ app, so they start the servers and the browser the same way.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from benchmarks._common import REPO_ROOT
@@ -118,6 +120,47 @@ def running_streamlit(
         yield url
     finally:
         stop(proc)
+
+
+@contextmanager
+def isolated_folders(prefix: str) -> Iterator[dict[str, str]]:
+    """Temp copies of corpus/ and index/ and an empty data folder for the length of the block;
+    yields the variables that point the app at them."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        shutil.copytree(REPO_ROOT / "corpus", tmp / "corpus")
+        if (REPO_ROOT / "index").exists():
+            shutil.copytree(REPO_ROOT / "index", tmp / "index", ignore=shutil.ignore_patterns(".lock"))
+        yield {
+            "POLICY_QA_CORPUS_DIR": str(tmp / "corpus"),
+            "POLICY_QA_INDEX_DIR": str(tmp / "index"),
+            "POLICY_QA_DATA_DIR": str(tmp / "data"),
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def served_for_benchmark(
+    kind: str, isolated: bool, env: Mapping[str, str | None] | None = None, timeout: float = 300
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`kind` "api" or "streamlit", started and ready for the block (on temp copies of the
+    folders if `isolated`), stopped after it; yields its URL and process."""
+    with ExitStack() as stack:
+        full_env = dict(env or {})
+        if isolated:
+            full_env.update(stack.enter_context(isolated_folders(f"pqa-{kind}-")))
+        if kind == "api":
+            url, proc = start_api(full_env, timeout=timeout)
+        else:
+            url, proc = start_streamlit(full_env)
+            try:
+                wait_healthy(url, proc, timeout)
+            except BaseException:
+                stop(proc)
+                raise
+        stack.callback(stop, proc)  # runs before the temp folders go
+        yield url, proc
 
 
 def chrome(width: int = 1440, height: int = 1000):

@@ -14,33 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import shutil
-import subprocess
-import tempfile
 import time
-from pathlib import Path
+from contextlib import ExitStack
 
-from benchmarks._common import REPO_ROOT, Percentiles, dev_questions, machine_info, table, write_result
+from benchmarks._common import Percentiles, dev_questions, machine_info, table, write_result
 from benchmarks import app_server
 
 ANSWER_KEYS = {"question", "answerable", "answer", "dense", "citations", "timings_ms"}
-
-
-def start_api(isolated: bool) -> tuple[str, subprocess.Popen, Path | None]:
-    env = dict(os.environ, POLICY_QA_API_RATE_PER_MIN="1000000", POLICY_QA_API_BURST="100000")
-    tmp = None
-    if isolated:
-        tmp = Path(tempfile.mkdtemp(prefix="pqa-api-"))
-        shutil.copytree(REPO_ROOT / "corpus", tmp / "corpus")
-        if (REPO_ROOT / "index").exists():
-            shutil.copytree(REPO_ROOT / "index", tmp / "index", ignore=shutil.ignore_patterns(".lock"))
-        env.update(
-            POLICY_QA_CORPUS_DIR=str(tmp / "corpus"), POLICY_QA_INDEX_DIR=str(tmp / "index"), POLICY_QA_DATA_DIR=str(tmp / "data")
-        )
-    url, proc = app_server.start_api(env, timeout=600)
-    return url, proc, tmp
 
 
 async def client(n: int, url: str, questions: list[str], gate: asyncio.Event, latencies: list, errors: list) -> None:
@@ -89,18 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.url and not args.start:
         ap.error("give --url of a running API, or --start")
 
-    proc = tmp = None
-    url = args.url
-    if args.start:
-        url, proc, tmp = start_api(args.isolated)
-    try:
+    with ExitStack() as stack:
+        url = args.url
+        if args.start:
+            # Every simulated client has the same address: the per-client rate limit goes up.
+            rates = {"POLICY_QA_API_RATE_PER_MIN": "1000000", "POLICY_QA_API_BURST": "100000"}
+            url, _ = stack.enter_context(app_server.served_for_benchmark("api", args.isolated, rates, timeout=600))
         warm_lat, warm_errors, _ = asyncio.run(drive(url, 1, 3, args.seed + 1))
         latencies, errors, wall = asyncio.run(drive(url, args.clients, args.questions, args.seed))
-    finally:
-        if proc is not None:
-            app_server.stop(proc)
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     q = Percentiles.of(latencies)
     print(f"{args.clients} clients × {args.questions} questions against {url}: {len(latencies)} answered in {wall:.1f}s")

@@ -20,15 +20,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import shutil
-import subprocess
-import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from benchmarks._common import REPO_ROOT, Percentiles, dev_questions, machine_info, table, write_result
-from benchmarks.app_server import start_streamlit, stop, wait_healthy
+from benchmarks._common import Percentiles, dev_questions, machine_info, table, write_result
+from benchmarks.app_server import served_for_benchmark
 
 QUESTION_TIMEOUT_S = 120.0
 # What the ask page shows for an answer (its source line) or a polite decline.
@@ -165,22 +162,6 @@ async def drive(base_url: str, sessions: int, per_session: int, seed: int) -> li
     return await asyncio.gather(*tasks)
 
 
-def start_server(isolated: bool) -> tuple[str, subprocess.Popen, Path | None]:
-    env = {}
-    tmp = None
-    if isolated:
-        tmp = Path(tempfile.mkdtemp(prefix="pqa-load-"))
-        shutil.copytree(REPO_ROOT / "corpus", tmp / "corpus")
-        if (REPO_ROOT / "index").exists():
-            shutil.copytree(REPO_ROOT / "index", tmp / "index", ignore=shutil.ignore_patterns(".lock"))
-        env.update(
-            POLICY_QA_CORPUS_DIR=str(tmp / "corpus"), POLICY_QA_INDEX_DIR=str(tmp / "index"), POLICY_QA_DATA_DIR=str(tmp / "data")
-        )
-    url, proc = start_streamlit(env)
-    wait_healthy(url, proc, timeout=300)
-    return url, proc, tmp
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", help="a running app, e.g. http://localhost:8501")
@@ -193,22 +174,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.url and not args.start:
         ap.error("give --url of a running app, or --start")
 
-    proc = tmp = None
-    url = args.url
-    if args.start:
-        url, proc, tmp = start_server(args.isolated)
-    try:
+    with ExitStack() as stack:
+        url = args.url
+        if args.start:
+            url, _ = stack.enter_context(served_for_benchmark("streamlit", args.isolated))
         # One session first, alone: it pays the cold start (model and index load), which is
         # not what concurrent users see.
         warm = asyncio.run(drive(url, 1, 1, args.seed + 1))[0]
         started = time.perf_counter()
         results = asyncio.run(drive(url, args.sessions, args.questions, args.seed))
         wall = time.perf_counter() - started
-    finally:
-        if proc is not None:
-            stop(proc)
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     latencies = [x for r in results for x in r.latencies_s]
     loads = [r.load_s for r in results if r.load_s is not None]

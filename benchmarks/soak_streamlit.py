@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import shutil
 import subprocess
-import tempfile
 import time
-from pathlib import Path
+from contextlib import ExitStack
 
-from benchmarks._common import REPO_ROOT, Percentiles, dev_questions, machine_info, table, write_result
+from benchmarks._common import Percentiles, dev_questions, machine_info, table, write_result
 from benchmarks import app_server
 from benchmarks.app_server import stop, wait_healthy
 from benchmarks.load_streamlit import ANSWER_MARKERS, QUESTION_TIMEOUT_S, _protos, _rerun, _run
@@ -151,22 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.minutes <= 0 or args.minutes > 120:
         ap.error("--minutes must be in (0, 120]")
 
-    proc = tmp = None
-    url, pid = args.url, args.pid
-    if args.start:
-        env = dict(os.environ)
-        if args.isolated:
-            tmp = Path(tempfile.mkdtemp(prefix="pqa-soak-"))
-            shutil.copytree(REPO_ROOT / "corpus", tmp / "corpus")
-            if (REPO_ROOT / "index").exists():
-                shutil.copytree(REPO_ROOT / "index", tmp / "index", ignore=shutil.ignore_patterns(".lock"))
-            env.update(
-                POLICY_QA_CORPUS_DIR=str(tmp / "corpus"), POLICY_QA_INDEX_DIR=str(tmp / "index"),
-                POLICY_QA_DATA_DIR=str(tmp / "data"),
-            )
-        url, proc = start_streamlit(env)
-        pid = proc.pid
-    try:
+    with ExitStack() as stack:
+        url, pid = args.url, args.pid
+        if args.start:
+            url, proc = stack.enter_context(app_server.served_for_benchmark("streamlit", args.isolated))
+            pid = proc.pid
+
         async def warm():
             async with Session(url) as s:  # the first visit loads the engine: not part of the soak
                 return await s.ask(dev_questions()[0])
@@ -178,11 +165,6 @@ def main(argv: list[str] | None = None) -> int:
             soak(url, pid, args.sessions, args.minutes * 60, args.clear_every, args.sample_s, args.seed)
         )
         wall = time.perf_counter() - wall
-    finally:
-        if proc is not None:
-            stop(proc)
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     q = Percentiles.of(latencies)
     rss = [mb for _, mb in samples]
