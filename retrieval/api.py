@@ -16,20 +16,20 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
-from typing import Annotated, Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Annotated, Any, get_type_hints
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from . import followup
 from .documents import AUTHORITIES, USER_ADDED, DocumentMeta
-from .engine import MAX_QUESTION_CHARS, Engine, QuestionError, Settings
+from .engine import CITATION_JSON_OMITS, MAX_QUESTION_CHARS, Citation, Engine, QuestionError, Settings
 from .kdf import BadHash, verify_secret
 from .library import Library
 from .readers import DocumentRejected, max_upload_bytes
@@ -191,17 +191,12 @@ class AskRequest(BaseModel):
     authorities: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=len(AUTHORITIES))
 
 
-class CitationOut(BaseModel):
-    rank: int
-    chunk_id: str
-    doc_id: str
-    doc_title: str
-    authority: str
-    section: str
-    text: str
-    start: int
-    end: int
-    score: float
+# The engine's Citation as its JSON has it: one field list for the CLI and the API.
+_citation_types = get_type_hints(Citation)
+CitationOut = create_model(
+    "CitationOut",
+    **{f.name: (_citation_types[f.name], ...) for f in fields(Citation) if f.name not in CITATION_JSON_OMITS},
+)
 
 
 class AnswerOut(BaseModel):

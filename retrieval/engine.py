@@ -12,13 +12,14 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 from .abstain import Abstainer, AbstentionPolicy, Decision
 from .asked import is_yes_no
+from .chunking import Chunk
 from .answer import extract_answer
 from .documents import AUTHORITY_LABELS_ZH, CorpusDir, Document, corpus_hash
 from .embedders import DEFAULT_MODEL, Embedder, EmbedderUnavailable, configured_model, load_embedder, PassageCache
@@ -71,6 +72,9 @@ class Settings:
 
 @dataclass(frozen=True)
 class Citation:
+    """A chunk as an answer cites it: its place in the ranking, its score, and the chunk's
+    citable fields (`of` copies them, so the two lists cannot drift apart)."""
+
     rank: int
     chunk_id: str
     doc_id: str
@@ -83,14 +87,25 @@ class Citation:
     score: float
     page: int | None = None
 
+    @classmethod
+    def of(cls, rank: int, chunk: Chunk, score: float) -> Citation:
+        """`chunk` cited at `rank` with `score`."""
+        copied = {f.name: getattr(chunk, f.name) for f in fields(cls) if f.name not in ("rank", "score")}
+        return cls(rank=rank, score=score, **copied)
+
     @property
     def authority_label(self) -> str:
         return AUTHORITY_LABELS_ZH.get(self.authority, self.authority)
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data.pop("page")
+        for name in CITATION_JSON_OMITS:
+            data.pop(name)
         return data
+
+
+# Left out of the answer's JSON (`ask --json`, the API): the page is for the UI's source link.
+CITATION_JSON_OMITS = ("page",)
 
 
 @dataclass(frozen=True)
@@ -303,7 +318,7 @@ class Engine:
         result = state.searcher.search(question, top_k, scope)
         timings = dict(result.timings_ms)
         decision = state.abstainer.decide(result)
-        citations = [_citation(i + 1, h) for i, h in enumerate(result.hits[:top_k])]
+        citations = [Citation.of(i + 1, h.chunk, round(h.score, 6)) for i, h in enumerate(result.hits[:top_k])]
         if not decision.answerable:
             timings["total"] = _ms(started)
             return self._declined(state, result, decision, citations, timings)
@@ -465,23 +480,6 @@ def _seed_passage_cache(embedder, index: SearchIndex) -> None:
 
 
 SHIPPED_AUTHORITIES = ("official notice", "official interpretation", "commentary")
-
-
-def _citation(rank: int, hit) -> Citation:
-    c = hit.chunk
-    return Citation(
-        rank=rank,
-        chunk_id=c.chunk_id,
-        doc_id=c.doc_id,
-        doc_title=c.doc_title,
-        authority=c.authority,
-        section=c.section,
-        text=c.text,
-        start=c.start,
-        end=c.end,
-        score=round(hit.score, 6),
-        page=c.page,
-    )
 
 
 def _sentence_similarity(index: SearchIndex, result: SearchResult):
