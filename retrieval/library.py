@@ -123,26 +123,25 @@ def check_replaceable(settings: Settings, doc_id: str) -> None:
                     f"{doc_id!r} was already replaced by {d.superseded_by!r}; replace the current version",
                 )
             return
-    if any(d.doc_id == doc_id for d in CorpusDir(settings.corpus_dir).load()):
-        raise DocumentRejected(
-            "not_replaceable",
-            f"{doc_id} 是系统自带文档，不能在这里替换",
-            f"{doc_id!r} is part of the shipped corpus and cannot be replaced here",
-        )
-    raise DocumentRejected("not_found", f"没有编号为 {doc_id!r} 的文档", f"no document with id {doc_id!r}")
+    raise _not_added(settings, doc_id, "not_replaceable", "替换", "replaced")
 
 
 def check_removable(settings: Settings, doc_id: str) -> None:
     """Raises DocumentRejected unless doc_id is an added document."""
     if any(d.doc_id == doc_id for d in CorpusDir(settings.added_dir).load()):
         return
+    raise _not_added(settings, doc_id, "not_removable", "删除", "removed")
+
+
+def _not_added(settings: Settings, doc_id: str, code: str, verb_zh: str, verb_en: str) -> DocumentRejected:
+    """Why a document that is not an added one cannot be changed: it is shipped, or there is none."""
     if any(d.doc_id == doc_id for d in CorpusDir(settings.corpus_dir).load()):
-        raise DocumentRejected(
-            "not_removable",
-            f"{doc_id} 是系统自带文档，不能在这里删除",
-            f"{doc_id!r} is part of the shipped corpus and cannot be removed here",
+        return DocumentRejected(
+            code,
+            f"{doc_id} 是系统自带文档，不能在这里{verb_zh}",
+            f"{doc_id!r} is part of the shipped corpus and cannot be {verb_en} here",
         )
-    raise DocumentRejected("not_found", f"没有编号为 {doc_id!r} 的文档", f"no document with id {doc_id!r}")
+    return DocumentRejected("not_found", f"没有编号为 {doc_id!r} 的文档", f"no document with id {doc_id!r}")
 
 
 class Library:
