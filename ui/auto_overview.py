@@ -53,6 +53,23 @@ def _auto_badge() -> None:
     st.markdown(":violet-badge[:material/smart_toy: 自动提取 extracted automatically]")
 
 
+def _auto_section(title: str) -> None:
+    """The head of a page's automatic part: a rule, its title, and the "not checked by hand" marks."""
+    st.divider()
+    st.subheader(title, anchor=False)
+    _auto_badge()
+    st.caption(AUTO_NOTE)
+
+
+def _cited_line(text: str, chunk_id: str | None) -> None:
+    """One extracted line (as text), with a link to where it was read when there is one."""
+    cols = st.columns([4, 1])
+    cols[0].text(text)
+    if chunk_id:
+        with cols[1]:
+            _link(chunk_id)
+
+
 def _link(chunk_id: str, label: str = "原文 Source") -> None:
     st.page_link(DOCUMENTS_PAGE, label=label, icon=":material/open_in_new:", query_params={"chunk": chunk_id})
 
@@ -68,21 +85,14 @@ def render_auto_overview(engine: Engine) -> None:
     docs = added_documents(engine)
     if not docs:
         return
-    st.divider()
-    st.subheader("其他文档概览 Other documents", anchor=False)
-    _auto_badge()
-    st.caption(AUTO_NOTE)
+    _auto_section("其他文档概览 Other documents")
     for doc in docs:
         outline = outline_of(engine, doc)
         # A bordered box, not an expander: an expander's label is Markdown, and the title is admin-given.
         with st.container(border=True):
             _doc_heading(doc)
             for fact, cited in outline.header:
-                cols = st.columns([4, 1])
-                cols[0].text(f"{_HEADER_ZH.get(fact.kind, fact.kind)}：{fact.value}")
-                if cited:
-                    with cols[1]:
-                        _link(cited.chunk_id)
+                _cited_line(f"{_HEADER_ZH.get(fact.kind, fact.kind)}：{fact.value}", cited.chunk_id if cited else None)
             lines = []
 
             def walk(nodes, depth=0):
@@ -100,11 +110,9 @@ def render_auto_overview(engine: Engine) -> None:
             if outline.dates:
                 st.markdown("**日期与时限 Dates and deadlines**")
                 for item in outline.dates:
-                    cols = st.columns([4, 1])
                     when = item.date or ""
-                    cols[0].text(f"{_KIND_ZH.get(item.kind, item.kind)} {item.phrase}  {when}\n{item.sentence[:160]}")
-                    with cols[1]:
-                        _link(item.cited.chunk_id)
+                    text = f"{_KIND_ZH.get(item.kind, item.kind)} {item.phrase}  {when}\n{item.sentence[:160]}"
+                    _cited_line(text, item.cited.chunk_id)
 
 
 def timeline_rows(engine: Engine) -> list[dict]:
@@ -134,10 +142,7 @@ def render_auto_timeline(engine: Engine) -> None:
     rows = timeline_rows(engine)
     if not rows:
         return
-    st.divider()
-    st.subheader("其他文档中的日期 Dates in other documents", anchor=False)
-    _auto_badge()
-    st.caption(AUTO_NOTE)
+    _auto_section("其他文档中的日期 Dates in other documents")
     for r in rows:
         with st.container(border=True):
             cols = st.columns([1, 4, 1])
