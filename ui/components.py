@@ -6,7 +6,7 @@ import streamlit as st
 
 from retrieval.chunking import Chunk
 from retrieval.documents import AUTHORITY_LABELS_ZH, COMMENTARY, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE
-from retrieval.engine import Citation
+from retrieval.engine import DECLINE_EN, DECLINE_ZH, Answer, Citation
 
 from .text import escape_markdown, highlight_html
 
@@ -71,6 +71,37 @@ def citation_card(
         st.caption(escape_markdown(ref.section))
         st.markdown(clause_html(ref.text, spans), unsafe_allow_html=True)
         open_clause_link(ref.chunk_id)
+
+
+DECLINED_HEADING = "**文件中没有答案 · Not covered by these documents**"
+RELATED_HEADING = "相关条款 Related clauses"
+RELATED_NOTE = "它们提到了这个话题，但没有回答所问的细节 · they mention the topic but do not answer the question"
+
+
+def decline_parts(ans: Answer) -> tuple[str, str]:
+    """A declined answer as (explanation, standard sentence); either may be empty.
+
+    The engine writes the explanation before the fixed decline sentence. The explanation can
+    repeat words of the question, so it is only ever shown as plain text."""
+    text = ans.answer.strip()
+    for standard in (DECLINE_ZH, DECLINE_EN):
+        if text.endswith(standard):
+            return text[: -len(standard)].strip(), standard
+    return text, ""
+
+
+def declined_notice(ans: Answer) -> None:
+    """Why the question was not answered: the explanation as plain text, then the fixed sentence."""
+    explanation, standard = decline_parts(ans)
+    if explanation:
+        st.text(explanation)
+    # `standard` is one of the engine's fixed sentences, never the user's words.
+    body = DECLINED_HEADING + (f"  \n{standard}" if standard else "")
+    st.warning(body, icon=":material/search_off:")
+
+
+def related_heading() -> None:
+    st.markdown(f"**{RELATED_HEADING}** :gray[（{RELATED_NOTE}）]")
 
 
 def cited_fact(text: str, ref: Chunk | None, quote: str, *, show_quote: bool = True) -> None:
