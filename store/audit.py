@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text, insert, select
-from sqlalchemy.engine import Engine
 
 from . import feedback
 from .feedback import metadata
+from .table_store import TableStore
 
 MAX_DETAIL_CHARS = 10_000
 
@@ -43,25 +43,8 @@ class AuditEntry:
     detail: dict
 
 
-def _engine_for_url(url: str) -> Engine:
-    """The feedback module's engine factory if it has one; else a FeedbackStore's engine.
-
-    Either way the SQLite pragmas and pool settings are the feedback store's, not a copy.
-    """
-    factory = getattr(feedback, "make_engine", None)
-    if factory is not None:
-        return factory(url)
-    return feedback.FeedbackStore(url).engine
-
-
-class AuditLog:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        metadata.create_all(engine, tables=[audit_table])
-
-    @classmethod
-    def for_url(cls, url: str) -> AuditLog:
-        return cls(_engine_for_url(url))
+class AuditLog(TableStore):
+    tables = (audit_table,)
 
     @classmethod
     def for_data_dir(cls, data_dir: str | Path) -> AuditLog:
@@ -105,6 +88,3 @@ class AuditLog:
                 )
                 for r in conn.execute(query)
             ]
-
-    def close(self) -> None:
-        self.engine.dispose()

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table, and_, func, insert, select
 from sqlalchemy.engine import Engine
 
-from . import feedback
 from .feedback import metadata
+from .table_store import TableStore
 
 login_table = Table(
     "login_attempts",
@@ -67,15 +67,12 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)  # SQLite drops the zone
 
 
-class LoginGuard:
-    def __init__(self, engine: Engine, policy: BackoffPolicy | None = None) -> None:
-        self.engine = engine
-        self.policy = policy or BackoffPolicy()
-        metadata.create_all(engine, tables=[login_table])
+class LoginGuard(TableStore):
+    tables = (login_table,)
 
-    @classmethod
-    def for_url(cls, url: str, policy: BackoffPolicy | None = None) -> LoginGuard:
-        return cls(feedback.make_engine(url), policy)
+    def __init__(self, engine: Engine, policy: BackoffPolicy | None = None) -> None:
+        super().__init__(engine)
+        self.policy = policy or BackoffPolicy()
 
     def _wait_for(self, column, value: str, free: int, now: dt.datetime) -> float:
         t = login_table.c
@@ -123,9 +120,6 @@ class LoginGuard:
                 LoginAttempt(int(r.id), _utc(r.created_at), r.account, r.address, r.method, bool(r.ok))
                 for r in conn.execute(query)
             ]
-
-    def close(self) -> None:
-        self.engine.dispose()
 
 
 __all__ = ["BackoffPolicy", "LoginAttempt", "LoginGuard", "login_table"]

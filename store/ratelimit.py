@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Column, DateTime, Index, Integer, String, Table, and_, delete, func, insert, select
-from sqlalchemy.engine import Engine
 
-from . import feedback
 from .feedback import metadata
+from .table_store import TableStore
 
 rate_table = Table(
     "rate_events",
@@ -27,14 +26,8 @@ rate_table = Table(
 )
 
 
-class RateLimiter:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        metadata.create_all(engine, tables=[rate_table])
-
-    @classmethod
-    def for_url(cls, url: str) -> RateLimiter:
-        return cls(feedback.make_engine(url))
+class RateLimiter(TableStore):
+    tables = (rate_table,)
 
     def allow(self, kind: str, keys: list[str], limit: int, window_s: float, now: dt.datetime | None = None) -> bool:
         """True (and counted) when every non-empty key has had fewer than `limit` events in the window."""
@@ -53,9 +46,6 @@ class RateLimiter:
                 conn.execute(insert(rate_table).values(created_at=now, kind=kind, key=key))
             conn.execute(delete(rate_table).where(and_(t.kind == kind, t.created_at < since - dt.timedelta(hours=1))))
         return True
-
-    def close(self) -> None:
-        self.engine.dispose()
 
 
 __all__ = ["RateLimiter", "rate_table"]
