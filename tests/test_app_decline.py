@@ -93,3 +93,14 @@ def test_a_decline_without_the_standard_sentence_is_shown_whole_as_text(fast_eng
     answer = fast_engine.ask(OFF_TOPIC)
     odd = dataclasses.replace(answer, answer="**说明** 没有找到。")
     assert decline_parts(odd) == ("**说明** 没有找到。", "")
+
+
+def test_an_answers_lead_is_not_highlighted_as_a_quote(fast_app_env, fast_engine):
+    # Not a decline, but the same block of the page: the app's own words stay outside the mark.
+    question = "人力资源服务机构能设立博士后科研工作站吗？"
+    expected = fast_engine.ask(question)
+    assert expected.answerable and expected.lead
+    at = ask(open_app(), question)
+    [block] = [m.value for m in at.markdown if m.value.startswith('<div class="pqa-answer">')]
+    assert block.startswith(f'<div class="pqa-answer">{expected.lead}<mark class="pqa-answer">')
+    assert expected.quote.strip() in block

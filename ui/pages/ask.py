@@ -142,8 +142,10 @@ def show_answer(i: int, entry: dict) -> None:
         refs = ans.citations
         # The answer may come from a lower-ranked citation when that one holds the asked-for fact.
         top = next((r for r in refs if r.chunk_id == ans.answer_chunk_id), refs[0])
+        # Only the verbatim quote is highlighted; the lead ("文件对此的规定：", "据《…》：") is the app's words.
         st.markdown(
-            f'<div class="pqa-answer"><mark class="pqa-answer">{html.escape(ans.answer)}</mark></div>',
+            f'<div class="pqa-answer">{html.escape(ans.lead)}'
+            f'<mark class="pqa-answer">{html.escape(ans.quote.strip())}</mark></div>',
             unsafe_allow_html=True,
         )
         st.markdown(
