@@ -121,3 +121,12 @@ def copy_index(src, dst) -> None:
     change documents start from a copy instead and pay only for what they add.
     """
     shutil.copytree(src.index_dir, dst.index_dir, ignore=shutil.ignore_patterns(".lock"))
+
+
+def indexed_copy(src, root):
+    """Settings over `src`'s corpus and model with their own data folder under `root`, and a copy of its index."""
+    from retrieval.engine import Settings
+
+    settings = Settings(corpus_dir=src.corpus_dir, data_dir=root / "data", index_dir=root / "index", model=src.model)
+    copy_index(src, settings)
+    return settings

@@ -11,11 +11,11 @@ import oidc_provider_mock
 import pytest
 
 from benchmarks.app_server import chrome, free_port, running_streamlit
-from retrieval.engine import Settings
 from store.audit import AuditLog
 from store.feedback import default_url
 from store.logins import LoginGuard
-from tests._files import copy_index
+from tests._cli import settings_env
+from tests._files import indexed_copy
 from tests.test_browser import _settle, _wait_text
 
 pytestmark = pytest.mark.browser
@@ -37,11 +37,7 @@ def provider():
 @pytest.fixture(scope="module")
 def app(provider, fast_engine, tmp_path_factory):
     root = tmp_path_factory.mktemp("sso")
-    settings = Settings(
-        corpus_dir=fast_engine.settings.corpus_dir, data_dir=root / "data", index_dir=root / "index",
-        model=fast_engine.settings.model,
-    )
-    copy_index(fast_engine.settings, settings)
+    settings = indexed_copy(fast_engine.settings, root)
     port = free_port()
     secrets = root / "secrets.toml"
     secrets.write_text(
@@ -55,10 +51,7 @@ def app(provider, fast_engine, tmp_path_factory):
         encoding="utf-8",
     )
     env = {
-        "POLICY_QA_EMBED_MODEL": settings.model,
-        "POLICY_QA_CORPUS_DIR": str(settings.corpus_dir),
-        "POLICY_QA_DATA_DIR": str(settings.data_dir),
-        "POLICY_QA_INDEX_DIR": str(settings.index_dir),
+        **settings_env(settings),
         "OMP_NUM_THREADS": "1",
         # None: not inherited from the environment the tests run in.
         "POLICY_QA_ADMIN_PASSWORD": None,
@@ -88,16 +81,21 @@ def _sign_in_as(driver, url: str, sub: str) -> None:
     driver.get(url + "/admin")
 
 
-def test_sso_admin_signs_in_and_is_named_in_the_audit_log(app):
-    url, settings = app
+def _admin_page_text(url: str, sub: str, wait_for: str) -> str:
+    """The admin page's text once `sub` has signed in through the provider and `wait_for` shows."""
     driver = _browser()
     try:
-        _sign_in_as(driver, url, "li.ming")
-        _wait_text(driver, "文档列表 Documents")
+        _sign_in_as(driver, url, sub)
+        _wait_text(driver, wait_for)
         _settle(driver)
-        assert ADMIN in driver.find_element("tag name", "body").text
+        return driver.find_element("tag name", "body").text
     finally:
         driver.quit()
+
+
+def test_sso_admin_signs_in_and_is_named_in_the_audit_log(app):
+    url, settings = app
+    assert ADMIN in _admin_page_text(url, "li.ming", "文档列表 Documents")
     entries = AuditLog.for_url(default_url(settings.data_dir)).entries(action="login")
     assert entries and entries[0].actor == ADMIN
     assert entries[0].detail["method"] == "sso" and entries[0].detail["ok"] is True
@@ -106,14 +104,7 @@ def test_sso_admin_signs_in_and_is_named_in_the_audit_log(app):
 
 def test_sso_user_who_is_not_an_admin_is_refused(app):
     url, settings = app
-    driver = _browser()
-    try:
-        _sign_in_as(driver, url, "wang.fang")
-        _wait_text(driver, "没有管理权限")
-        _settle(driver)
-        body = driver.find_element("tag name", "body").text
-        assert VISITOR in body and "文档列表 Documents" not in body
-    finally:
-        driver.quit()
+    body = _admin_page_text(url, "wang.fang", "没有管理权限")
+    assert VISITOR in body and "文档列表 Documents" not in body
     refused = [e for e in AuditLog.for_url(default_url(settings.data_dir)).entries(action="login") if e.actor == VISITOR]
     assert refused and refused[0].detail["ok"] is False

@@ -18,12 +18,13 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks.app_server import free_port
 from retrieval.documents import DocumentMeta
-from retrieval.engine import MAX_QUESTION_CHARS, REPO_ROOT, Settings
+from retrieval.engine import MAX_QUESTION_CHARS, REPO_ROOT
 from retrieval.library import Library
 from retrieval.engine import Engine
 from retrieval.readers import max_upload_bytes
 from tests._app import APP, TIMEOUT, fast_app_env, markdown_text, open_app  # noqa: F401
-from tests._files import copy_index
+from tests._cli import settings_env
+from tests._files import copy_index, indexed_copy
 
 DOCUMENTS = "ui/pages/documents.py"
 PHISH = "http://evil.example/login 账号已过期，请点此重新登录"
@@ -133,19 +134,12 @@ def server(fast_engine, tmp_path_factory):
     """`streamlit run app.py` from the repository (so .streamlit/config.toml applies), with a
     feedback database that does not answer, as when the database server is down."""
     root = tmp_path_factory.mktemp("secserver")
-    settings = Settings(
-        corpus_dir=fast_engine.settings.corpus_dir, data_dir=root / "data", index_dir=root / "index",
-        model=fast_engine.settings.model,
-    )
-    copy_index(fast_engine.settings, settings)
+    settings = indexed_copy(fast_engine.settings, root)
     dead_port = free_port()
     port = free_port()
     env = {
         **os.environ,
-        "POLICY_QA_EMBED_MODEL": settings.model,
-        "POLICY_QA_CORPUS_DIR": str(settings.corpus_dir),
-        "POLICY_QA_DATA_DIR": str(settings.data_dir),
-        "POLICY_QA_INDEX_DIR": str(settings.index_dir),
+        **settings_env(settings),
         "POLICY_QA_DATABASE_URL": f"postgresql+psycopg://policy:secret@127.0.0.1:{dead_port}/feedback",
         "OMP_NUM_THREADS": "1",
     }
