@@ -193,9 +193,11 @@ class AskRequest(BaseModel):
 
 # The engine's Citation as its JSON has it: one field list for the CLI and the API.
 _citation_types = get_type_hints(Citation)
+_citation_json_fields = [f.name for f in fields(Citation) if f.name not in CITATION_JSON_OMITS]
 CitationOut = create_model(
     "CitationOut",
-    **{f.name: (_citation_types[f.name], ...) for f in fields(Citation) if f.name not in CITATION_JSON_OMITS},
+    # rank first, as in Citation.to_json
+    **{name: (_citation_types[name], ...) for name in sorted(_citation_json_fields, key=lambda name: name != "rank")},
 )
 
 

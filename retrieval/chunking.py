@@ -47,8 +47,10 @@ _SENT_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 
 
 @dataclass(frozen=True)
-class Chunk:
-    """A citable span of a document, with what is needed to search and cite it."""
+class Span:
+    """What cites a passage: its chunk and document, the document's authority, the section path,
+    the text and its document offsets. A Chunk is one as indexed, an engine.Citation one as an
+    answer cites it."""
 
     chunk_id: str
     doc_id: str
@@ -58,6 +60,16 @@ class Chunk:
     text: str
     start: int
     end: int
+
+    @property
+    def authority_label(self) -> str:
+        return AUTHORITY_LABELS_ZH.get(self.authority, self.authority)
+
+
+@dataclass(frozen=True)
+class Chunk(Span):
+    """A citable span of a document, with what is needed to search and cite it."""
+
     page: int | None = None
     # Read by OCR (a scanned page): shown on the citation, since recognition can misread.
     ocr: bool = False
@@ -65,10 +77,6 @@ class Chunk:
     superseded: bool = False
     # Heading path, plus the document's header metadata on its first chunk: searched, not cited.
     context: str = ""
-
-    @property
-    def authority_label(self) -> str:
-        return AUTHORITY_LABELS_ZH.get(self.authority, self.authority)
 
     @property
     def heading(self) -> str:

@@ -19,9 +19,9 @@ import numpy as np
 
 from .abstain import Abstainer, AbstentionPolicy, Decision
 from .asked import is_yes_no
-from .chunking import Chunk
+from .chunking import Chunk, Span
 from .answer import extract_answer
-from .documents import AUTHORITY_LABELS_ZH, CorpusDir, Document, corpus_hash
+from .documents import CorpusDir, Document, corpus_hash
 from .embedders import DEFAULT_MODEL, Embedder, EmbedderUnavailable, configured_model, load_embedder, PassageCache
 from .index_store import FORMAT_VERSION, BuildProgress, IndexStore, IndexUnavailable, SearchIndex, build_index
 from .lexical import ChineseTokenizer, Glossary
@@ -71,34 +71,21 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Citation:
-    """A chunk as an answer cites it: its place in the ranking, its score, and the chunk's
-    citable fields (`of` copies them, so the two lists cannot drift apart)."""
+class Citation(Span):
+    """A chunk as an answer cites it: the chunk's span, its place in the ranking and its score."""
 
     rank: int
-    chunk_id: str
-    doc_id: str
-    doc_title: str
-    authority: str
-    section: str
-    text: str
-    start: int
-    end: int
     score: float
     page: int | None = None
 
     @classmethod
     def of(cls, rank: int, chunk: Chunk, score: float) -> Citation:
         """`chunk` cited at `rank` with `score`."""
-        copied = {f.name: getattr(chunk, f.name) for f in fields(cls) if f.name not in ("rank", "score")}
-        return cls(rank=rank, score=score, **copied)
-
-    @property
-    def authority_label(self) -> str:
-        return AUTHORITY_LABELS_ZH.get(self.authority, self.authority)
+        span = {f.name: getattr(chunk, f.name) for f in fields(Span)}
+        return cls(rank=rank, score=score, page=chunk.page, **span)
 
     def to_json(self) -> dict:
-        data = asdict(self)
+        data = {"rank": self.rank, **asdict(self)}  # rank first, as the answer's JSON has always had it
         for name in CITATION_JSON_OMITS:
             data.pop(name)
         return data
