@@ -198,16 +198,9 @@ def _topic_en(question: str) -> str:
     return nouns[-1] if nouns else ""
 
 
-def _slot(question: str) -> str | None:
-    for pattern in _SLOT_PATTERNS:
-        m = pattern.match(question)
-        if m:
-            return m.group("x").strip(" ，,")
-    return None
-
-
-def _also(question: str) -> str | None:
-    for pattern in _ALSO_PATTERNS:
+def _first_x(patterns, question: str) -> str | None:
+    """The `x` group of the first pattern that matches the question, trimmed of commas."""
+    for pattern in patterns:
         m = pattern.match(question)
         if m:
             return m.group("x").strip(" ，,")
@@ -336,7 +329,7 @@ def _pronoun(question: str, previous: str) -> tuple[str, str] | None:
 
 
 def _complete_one(question: str, previous: str) -> tuple[str, str] | None:
-    x = _slot(question)
+    x = _first_x(_SLOT_PATTERNS, question)
     if x is not None and _is_short_phrase(x):
         if _aspect_of(x):
             if _is_english(x):
@@ -344,7 +337,7 @@ def _complete_one(question: str, previous: str) -> tuple[str, str] | None:
                 return _with_topic(f"What is the {x}?", previous)
             return _with_topic(f"{x}？", previous, joiner="的")
         return _substitute(x, previous)
-    x = _also(question)
+    x = _first_x(_ALSO_PATTERNS, question)
     if x is not None and _is_short_phrase(x):
         # 高校也可以吗 → the previous question, asked of 高校; only an actor can be "also".
         done = _substitute(x, previous)
