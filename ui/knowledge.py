@@ -79,6 +79,14 @@ class Citation:
     quote: str
 
 
+class _Sourced:
+    """An entry with its own clause (`chunk`, `quote`) and further sources (`also`)."""
+
+    @property
+    def sources(self) -> tuple[Citation, ...]:
+        return (Citation(self.chunk, self.quote), *self.also)
+
+
 @dataclass(frozen=True)
 class Condition:
     """A condition a clause states (pilot city, 龙头企业, national park), as the self-check asks it."""
@@ -112,7 +120,7 @@ class Requires:
 
 
 @dataclass(frozen=True)
-class Fact:
+class Fact(_Sourced):
     text: str
     chunk: str
     quote: str
@@ -121,10 +129,6 @@ class Fact:
     conditions: tuple[Requires, ...] = ()
     also: tuple[Citation, ...] = ()
     disputed: bool = False
-
-    @property
-    def sources(self) -> tuple[Citation, ...]:
-        return (Citation(self.chunk, self.quote), *self.also)
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(_Sourced):
     id: str
     kind: str  # deadline | event | period
     title: str
@@ -174,10 +178,6 @@ class Step:
             return "current"
         return "upcoming"
 
-    @property
-    def sources(self) -> tuple[Citation, ...]:
-        return (Citation(self.chunk, self.quote), *self.also)
-
 
 @dataclass(frozen=True)
 class Choice:
@@ -187,7 +187,7 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Item:
+class Item(_Sourced):
     """One self-check entry: what it is for the reader (kind), who acts, and when it applies."""
 
     id: str
@@ -210,10 +210,6 @@ class Item:
     disputed: bool = False
     note: str = ""
     note_en: str = ""
-
-    @property
-    def sources(self) -> tuple[Citation, ...]:
-        return (Citation(self.chunk, self.quote), *self.also)
 
 
 @dataclass(frozen=True)
