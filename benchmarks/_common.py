@@ -55,15 +55,21 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def current_rss_mb() -> float:
+def proc_status_mb(field: str, pid: int | str = "self") -> float | None:
+    """A memory line of /proc/<pid>/status (VmRSS, VmHWM …) in MB; None where there is none."""
     try:
-        with open("/proc/self/status", encoding="ascii") as fh:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
-    return float("nan")
+    return None
+
+
+def current_rss_mb() -> float:
+    mb = proc_status_mb("VmRSS")
+    return float("nan") if mb is None else mb
 
 
 def reset_peak_rss() -> bool:
@@ -78,14 +84,8 @@ def reset_peak_rss() -> bool:
 
 def hwm_rss_mb() -> float:
     """VmHWM: the peak since the last reset_peak_rss() (ru_maxrss cannot be reset)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return peak_rss_mb()
+    mb = proc_status_mb("VmHWM")
+    return peak_rss_mb() if mb is None else mb
 
 
 def dir_size_mb(path: Path) -> float:

@@ -21,7 +21,7 @@ import subprocess
 import time
 from contextlib import ExitStack
 
-from benchmarks._common import Percentiles, dev_questions, machine_info, table, write_result
+from benchmarks._common import Percentiles, dev_questions, machine_info, proc_status_mb, table, write_result
 from benchmarks import app_server
 from benchmarks.app_server import stop, wait_healthy
 from benchmarks.load_streamlit import ANSWER_MARKERS, QUESTION_TIMEOUT_S, _protos, _rerun, _run
@@ -29,11 +29,10 @@ from benchmarks.load_streamlit import ANSWER_MARKERS, QUESTION_TIMEOUT_S, _proto
 
 def rss_mb(pid: int) -> float:
     """Resident memory of a process (Linux)."""
-    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+    mb = proc_status_mb("VmRSS", pid)
+    if mb is None:
+        raise RuntimeError(f"no VmRSS for pid {pid}")
+    return mb
 
 
 def clear_cache_msg():
