@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from retrieval.engine import DECLINE_EN, DECLINE_ZH
-from tests._app import fast_app_env, markdown_text, open_app  # noqa: F401
+from tests._app import app_env, fast_app_env, markdown_text, open_app  # noqa: F401
 from ui.components import RELATED_HEADING, decline_parts
 from ui.export import Turn, conversation_lines, to_markdown
 from ui.share import plain_text
@@ -104,3 +104,15 @@ def test_an_answers_lead_is_not_highlighted_as_a_quote(fast_app_env, fast_engine
     [block] = [m.value for m in at.markdown if m.value.startswith('<div class="pqa-answer">')]
     assert block.startswith(f'<div class="pqa-answer">{expected.lead}<mark class="pqa-answer">')
     assert expected.quote.strip() in block
+
+
+def test_real_model_declines_the_park_rent_with_its_related_clauses(app_env, engine):
+    # What users meet: the default model's decision for a detail the documents do not give.
+    expected = engine.ask(DETAIL_MISSING)
+    assert expected.reason == "detail-missing" and expected.related
+    explanation, _ = decline_parts(expected)
+    assert "人力资源服务产业园" in explanation
+    at = ask(open_app(), DETAIL_MISSING)
+    assert explanation in [t.value for t in at.text]
+    assert RELATED_HEADING in markdown_text(at)
+    assert len([p for p in at.page_link if "documents" in p.proto.page]) == len(expected.related)
