@@ -171,7 +171,8 @@ class Abstainer:
             names = "、".join(vocab.unknown_names)
             return Decision(
                 False,
-                "detail-missing",
+                # Related clauses are worth showing only when the rest of the question is the documents' topic.
+                "detail-missing" if vocab.known else "off-topic",
                 f"文件没有提到{names}，也没有列出具体地方的情况。",
                 f"The documents do not mention {names} or any specific locality.",
                 signals,

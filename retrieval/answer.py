@@ -34,6 +34,8 @@ DENSE_WEIGHT = 8.0  # per unit of cosine similarity below the best candidate's (
 ASKED_BONUS = 0.35
 DAY_BONUS = 0.2
 RANK_PENALTY = (0.0, 0.12, 0.2)
+# The same fact in the notice and in a restatement of it: quote the notice.
+AUTHORITY_PENALTY = {"official interpretation": 0.2, "commentary": 0.3}
 SHORT_PENALTY = 0.3
 
 SentenceSimilarity = Callable[[Chunk, int, int], float | None]
@@ -95,10 +97,10 @@ def extract_answer(
     best_sim = max(sims) if sims else 0.0
 
     def score(cand) -> float:
-        rank, _, _, _, sentence, sim = cand
+        rank, chunk, _, _, sentence, sim = cand
         words = set(tokenizer.tokenize_cached(sentence))
         lexical = sum(w for t, w in token_weights.items() if t in words or (len(t) > 1 and t in sentence)) / total
-        value = LEXICAL_WEIGHT * lexical - RANK_PENALTY[rank]
+        value = LEXICAL_WEIGHT * lexical - RANK_PENALTY[rank] - AUTHORITY_PENALTY.get(chunk.authority, 0.0)
         if sim is not None:
             value += DENSE_WEIGHT * (sim - best_sim)
         if kind is Asked.COUNT:

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
 log = logging.getLogger("policy_qa")
@@ -105,44 +105,52 @@ def _gloss_keys(gloss: str) -> list[str]:
     return keys
 
 
-@lru_cache(maxsize=1)
-def _known_gloss_keys() -> frozenset[str]:
-    """Every look-up key of every CC-CEDICT gloss: the same for any vocabulary, so made once
-    per process (seconds of work), not at every index load or live reload."""
-    return frozenset(key for _, glosses in _cedict_entries() for gloss in glosses for key in _gloss_keys(gloss))
-
-
-@dataclass(frozen=True)
 class TermBridge:
-    """Users' words → the corpus's terms. Built once per index vocabulary."""
+    """Users' words → the corpus's terms, for one index vocabulary.
 
-    zh: dict[str, tuple[str, ...]]
-    en: dict[str, tuple[str, ...]]
-    # English words CC-CEDICT knows at all (with a translation the corpus may lack).
-    en_known: frozenset[str]
+    The Chinese side is built at once (词林 is small); the English side on the first English
+    question, so an engine that only ever hears Chinese never parses CC-CEDICT (~0.5 s).
+    """
+
+    def __init__(self, zh: dict[str, tuple[str, ...]], vocabulary: frozenset[str]) -> None:
+        self.zh = zh
+        self._vocab = vocabulary
+        self._en: dict[str, tuple[str, ...]] | None = None
+        self._lock = threading.Lock()
 
     @classmethod
     def for_vocabulary(cls, vocabulary: Iterable[str]) -> TermBridge:
-        vocab = {w for w in vocabulary if len(w) >= 2}
+        vocab = frozenset(w for w in vocabulary if len(w) >= 2)
         zh: dict[str, set[str]] = defaultdict(set)
         for group in _cilin_groups():
             inside = group & vocab
             if inside:
                 for word in group - inside:
                     zh[word] |= inside
-        ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        return cls({w: tuple(sorted(t)) for w, t in zh.items()}, vocab)
+
+    @property
+    def en(self) -> dict[str, tuple[str, ...]]:
+        """English gloss key → corpus terms (built on first use)."""
+        if self._en is None:
+            with self._lock:
+                if self._en is None:
+                    self._en = self._english_map()
+        return self._en
+
+    def _english_map(self) -> dict[str, tuple[str, ...]]:
+        ranked: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for head, glosses in _cedict_entries():
-            if head not in vocab:
+            if head not in self._vocab:
                 continue
             for gloss in glosses:
                 for i, key in enumerate(_gloss_keys(gloss)):
                     # Whole-gloss matches first, then shorter glosses: the most direct translations.
                     ranked[key].append((i > 0, len(gloss), head))
-        en = {
+        return {
             key: tuple(dict.fromkeys(h for *_, h in sorted(items)))[:MAX_TERMS_PER_WORD]
             for key, items in ranked.items()
         }
-        return cls({w: tuple(sorted(t)) for w, t in zh.items()}, en, _known_gloss_keys())
 
     def chinese(self, word: str) -> tuple[str, ...]:
         """Corpus terms that 词林 lists as synonyms of `word` (empty when none is in the corpus)."""
@@ -164,7 +172,3 @@ class TermBridge:
                 terms = next((self.en[f] for f in word_forms if f in self.en), ())
                 out.append((words[i], terms))
         return out
-
-    def english_word_known(self, word: str) -> bool:
-        """Whether the lexicon knows the word at all (a name or a typo it does not)."""
-        return any(f in self.en_known or f in self.en for f in english_forms(word))

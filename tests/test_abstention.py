@@ -103,3 +103,14 @@ def test_held_out_floor(engine):
     assert summary["false_abstain"] <= 7, summary
     assert summary["answer_acc"] >= 0.64, summary
     assert summary["median_citation_chars"] <= 240, summary
+
+
+def test_the_notice_is_quoted_before_its_restatement(engine):
+    a = engine.ask("试点城市的实施方案要在什么时候之前印发？")
+    assert a.answer_chunk_id.startswith("notice:"), a.answer_chunk_id
+    assert "9月底" in a.answer
+
+
+def test_a_place_question_with_nothing_else_on_topic_is_off_topic_without_related_clauses(engine):
+    a = engine.ask("明天北京天气怎么样？")
+    assert not a.answerable and a.reason == "off-topic" and a.related == []

@@ -116,7 +116,7 @@ def _journey(server: str, d, shots: Path) -> None:
     _settle(d)
     text = _body(d)
     assert "2027年12月" in text
-    assert "通知原文" in text or "官方解读" in text
+    assert "通知原文" in text or "政策解读" in text
     assert "在原文中查看" in text
     _screenshot(d, shots / "ask-answer.png")
 

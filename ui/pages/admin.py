@@ -100,7 +100,7 @@ if submitted:
         st.error("请先选择文件 (choose a file first)")
     elif authority.startswith("official") and not confirm_official:
         # Official labels rank above user material in answers; they must be a deliberate choice.
-        st.error("标为“通知原文/官方解读”前，请勾选确认框 (tick the confirmation to label a document official)")
+        st.error("标为“通知原文/政策解读”前，请勾选确认框 (tick the confirmation to label a document official)")
     else:
         bar, report = _progress_bar()
         try:

@@ -26,7 +26,7 @@ engine = get_engine()
 docs = {d.doc_id: d for d in engine.index.documents}
 
 st.title("原文 Documents")
-st.caption("浏览通知原文、官方解读和媒体解读，可按章节跳转、全文搜索。 Browse, search and link to any clause.")
+st.caption("浏览通知原文、政策解读和媒体解读，可按章节跳转、全文搜索。 Browse, search and link to any clause.")
 
 params = st.query_params
 target = clause(engine, params.get("chunk", "")) if params.get("chunk") else None
@@ -37,7 +37,11 @@ if params.get("chunk") and target is None:
 
 def text_heading(text: str, level: int) -> None:
     """A heading that is only ever text (no Markdown, no autolinks)."""
-    st.html(f'<h{level} class="pqa-heading">{html.escape(text)}</h{level}>')
+    size = {3: "1.5rem", 5: "1.15rem", 6: "1.0rem"}.get(level, "1rem")
+    st.html(
+        f'<h{level} class="pqa-heading" style="font-size:{size};font-weight:600;margin:0.8rem 0 0.1rem 0;'
+        f'padding:0">{html.escape(text)}</h{level}>'
+    )
 
 
 doc_ids = list(docs)
