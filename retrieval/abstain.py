@@ -49,8 +49,8 @@ class Vocabulary:
     coverage: float
     known: tuple[str, ...]
     unknown: tuple[str, ...]  # topic words the corpus never uses, most weighty first
-    # Places, people and organisations the corpus never names (苏州, 深圳 …): asking about one
-    # asks for local detail the documents cannot hold.
+    # Places the corpus never names (苏州, 深圳 …): asking about one asks for local detail the
+    # documents cannot hold.
     unknown_names: tuple[str, ...] = ()
 
 
