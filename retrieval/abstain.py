@@ -26,6 +26,8 @@ from .terms import TermBridge
 from .text import has_cjk, split_sentences
 
 NOUN_WEIGHT = 3.0
+# A long compound the corpus knows (灵活就业人员) should not outweigh the short word it does not (社保).
+MAX_WORD_WEIGHT = 4
 # Parts of speech that name a topic (jieba's tags): nouns, names, idioms, abbreviations, verbal nouns.
 _TOPIC_POS = ("n", "l", "j", "i", "vn", "nz", "ns", "nt", "nr")
 # Places only: jieba tags person names too eagerly (黑客 is "nr") and organisation
@@ -101,7 +103,7 @@ class Abstainer:
         known, unknown, names = [], [], []
         for word, pos in words:
             topic = pos.startswith(_TOPIC_POS) and pos not in ("v", "vd")
-            weight = len(word) * (NOUN_WEIGHT if topic else 1.0)
+            weight = min(len(word), MAX_WORD_WEIGHT) * (NOUN_WEIGHT if topic else 1.0)
             total += weight
             forms = (word, *self.bridge.chinese(word))
             if topic:
@@ -117,6 +119,12 @@ class Abstainer:
                 # A compound of known names (东中西部 → 西部) is not a new place.
                 if pos in _NAME_POS and not any(t in self._vocab for t in self.tokenizer.tokenize(word) if len(t) > 1):
                     names.append(word)
+        # Latin words inside a Chinese question (AI, HR …) count through their translations.
+        for phrase, terms in result.query.english_terms:
+            weight = len(phrase)
+            total += weight
+            if terms:
+                known_w += weight
         return Vocabulary(
             known_w / total, tuple(known), tuple(sorted(unknown, key=len, reverse=True)), tuple(names)
         )
