@@ -16,6 +16,7 @@ class Asked(str, Enum):
     DATE = "date"
     COUNT = "count"
     AMOUNT = "amount"  # "X是多少" with no counting unit: some figure
+    REFERENCE = "reference"  # a document's reference number (文号: 人社部发〔2025〕27号)
     BODY = "body"  # who: a ministry, department, body
     OTHER = "other"
 
@@ -33,6 +34,7 @@ _Q_DATE = re.compile(
 )
 _Q_COUNT = re.compile(r"多少个|几个|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)
 _Q_AMOUNT = re.compile(r"(?:是|为|有|要)多少(?![个家人项类所年天])|多少(?:钱|元)?[？?]?$|\bwhat (?:is|'s) the (?:number|figure)\b", re.I)
+_Q_REFERENCE = re.compile(r"文号|字号|发文号|\b(?:document|reference|file) (?:number|no)\b", re.I)
 _Q_BODY = re.compile(
     r"谁|哪个部门|哪些部门|哪一级|哪级|哪个单位|由哪|哪家单位|\bwho\b|\bwhich (?:department|ministr|bod|agenc|authorit)",
     re.I,
@@ -42,6 +44,7 @@ _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|[万亿]元|\d+(?:\.\d+)?\
 _DATE = re.compile(r"\d{4}年(?:\d{1,2}月)?|\d{1,2}月\d{1,2}日|\d{1,2}月底|[一二两三四五]年|\d{4}\s*[至到-]\s*\d{4}")
 _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?[个家人项类所年]|[一二三四五六七八九十两]+[个家类项大年]")
 _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高校|院所|主体")
+_REFERENCE = re.compile(r"[〔\[（(]\s*\d{4}\s*[〕\]）)]\s*\d+\s*号")
 _AMOUNT = re.compile(r"\d|[一二三四五六七八九十两百千]+[个家人项类所年万亿元倍]")
 
 
@@ -59,6 +62,8 @@ def is_yes_no(question: str) -> bool:
 
 def asked(question: str) -> Asked:
     """The kind of answer a question wants; OTHER when its form does not say."""
+    if _Q_REFERENCE.search(question):
+        return Asked.REFERENCE
     if _Q_MONEY.search(question) and not _Q_COUNT.search(question):
         return Asked.MONEY
     if _Q_COUNT.search(question):
@@ -84,6 +89,8 @@ def states(kind: Asked, text: str) -> bool:
         return bool(_BODY.search(text))
     if kind is Asked.AMOUNT:
         return bool(_AMOUNT.search(text))
+    if kind is Asked.REFERENCE:
+        return bool(_REFERENCE.search(text))
     return True
 
 
@@ -93,6 +100,7 @@ ASKED_LABEL_ZH = {
     Asked.DATE: "时间",
     Asked.COUNT: "数量",
     Asked.BODY: "责任主体",
+    Asked.REFERENCE: "文号",
 }
 ASKED_LABEL_EN = {
     Asked.MONEY: "an amount or rate",
@@ -100,6 +108,7 @@ ASKED_LABEL_EN = {
     Asked.DATE: "a date",
     Asked.COUNT: "a number",
     Asked.BODY: "who is responsible",
+    Asked.REFERENCE: "a document number",
 }
 # Kinds a clause must state for the question to be answerable at all.
 MUST_STATE = (Asked.MONEY, Asked.AMOUNT)

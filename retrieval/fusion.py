@@ -32,6 +32,9 @@ class FusionConfig:
         }
     )
     superseded_prior: float = -0.3
+    # A question that uses a title word few documents use is about those documents (search.py).
+    named_document_prior: float = 0.15
+    naming_share: float = 0.5
     # Weight of the best sentence's similarity in a chunk's dense score.
     sentence_weight: float = 0.3
 

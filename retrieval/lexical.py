@@ -163,6 +163,14 @@ class LexicalIndex:
         df = np.diff(np.asarray(self._bm25.scores["indptr"]))
         return np.log1p(self.n_docs / np.maximum(df, 1))
 
+    def rows_with(self, token: str) -> np.ndarray:
+        """The chunk rows that contain a token (bm25s keeps one sparse column per token)."""
+        i = self.vocabulary.get(token)
+        if i is None:
+            return np.zeros(0, np.int64)
+        sc = self._bm25.scores
+        return np.asarray(sc["indices"][sc["indptr"][i] : sc["indptr"][i + 1]])
+
     def idf(self, token: str) -> float:
         """log(1 + N/df); a token the corpus never uses gets the rarest word's weight."""
         i = self.vocabulary.get(token)

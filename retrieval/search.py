@@ -82,6 +82,9 @@ class HybridSearcher:
         self.server_fusion = server_fusion
         self.backend = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        doc_index = {d.doc_id: i for i, d in enumerate(index.documents)}
+        self._doc_of_row = np.array([doc_index.get(c.doc_id, -1) for c in index.chunks], dtype=np.int64)
+        self._title_tokens = [frozenset(tokenizer.tokenize(d.title)) for d in index.documents]
         self._authority_rank = [AUTHORITY_RANK.get(c.authority, 9) for c in index.chunks]
         prior = self.fusion.authority_prior
         self._priors = {
@@ -139,9 +142,10 @@ class HybridSearcher:
             lexical, dense = self._scoped(lexical, scope), (self._scoped(dense, scope) if dense else None)
             server_fused = self._scoped(server_fused, scope) if server_fused is not None else None
         if server_fused is not None:
-            fused = {r: s + self._priors.get(r, 0.0) for r, s in server_fused.scores.items()}
+            priors = self._priors_for(query)
+            fused = {r: s + priors.get(r, 0.0) for r, s in server_fused.scores.items()}
         else:
-            fused = fuse(dense, lexical, self._priors, self.fusion)
+            fused = fuse(dense, lexical, self._priors_for(query), self.fusion)
         hits = self._hits(fused, dense, lexical, top_k)
         timings["fusion"] = _ms(t)
         timings["search_total"] = _ms(t0)
@@ -154,6 +158,32 @@ class HybridSearcher:
             timings_ms=timings,
             query_vector=qvec,
         )
+
+    def _priors_for(self, query: PreparedQuery) -> dict[int, float]:
+        """The fixed priors, plus a boost for the documents the question names.
+
+        A question names a document when it uses a word of that document's title that few
+        documents use at all ("某省…的文号" among the notice and a province's plan): without
+        it the notice's authority prior wins every question the two documents share words on.
+        """
+        named = self._named_documents(query)
+        if not named:
+            return self._priors
+        boost = self.fusion.named_document_prior
+        return {row: p + (boost if self._doc_of_row[row] in named else 0.0) for row, p in self._priors.items()}
+
+    def _named_documents(self, query: PreparedQuery) -> set[int]:
+        if len(self._title_tokens) < 2:
+            return set()
+        named: set[int] = set()
+        for token in set(query.tokens):
+            titled = {d for d, tokens in enumerate(self._title_tokens) if token in tokens}
+            if not titled:
+                continue
+            using = set(self._doc_of_row[self.index.lexical.rows_with(token)].tolist())
+            if len(using) <= len(self._title_tokens) * self.fusion.naming_share:
+                named |= titled & using
+        return named
 
     def _scoped(self, candidates: Candidates, scope: Scope) -> Candidates:
         chunks = self.index.chunks

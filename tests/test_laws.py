@@ -117,6 +117,15 @@ def real_library_with_laws(fresh_settings, engine) -> Library:
     return _with_laws(engine, fresh_settings)
 
 
+def test_a_question_naming_an_added_document_is_answered_from_it(library_with_laws):
+    """"某省…" is a title word only the added documents use: the notice's prior does not win."""
+    engine = library_with_laws.engine
+    ids = {d.authority: d.doc_id for d in library_with_laws.added.load()}
+    answer = engine.ask("某省试点实施方案的文号是什么？")
+    assert answer.citations[0].doc_id == ids[LOCAL_PLAN]
+    assert f"{ids[LOCAL_PLAN]}:front" in [c.chunk_id for c in answer.citations[:3]]
+
+
 def test_adding_laws_and_plans_keeps_the_notice_figures(real_library_with_laws, engine):
     """The dev set (questions about the notice) scores no worse with two long added documents.
 

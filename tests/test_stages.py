@@ -18,6 +18,7 @@ def test_asked_kinds_in_both_languages():
     assert asked("When must pilot cities issue their plans?") is Asked.DATE
     assert asked("专家评审由谁组织") is Asked.BODY
     assert asked("试点有哪些主要任务？") is Asked.OTHER
+    assert asked("这份通知的发文字号是多少？") is Asked.REFERENCE
 
 
 def test_states_finds_values_of_the_asked_kind():
@@ -25,6 +26,7 @@ def test_states_finds_values_of_the_asked_kind():
     assert not states(Asked.MONEY, "鼓励设立产业基金，综合利用一揽子金融工具")
     assert states(Asked.DATE, "于2025年9月底前印发")
     assert states(Asked.COUNT, "确定30个左右试点城市")
+    assert states(Asked.REFERENCE, "人社部发〔2025〕27号") and not states(Asked.REFERENCE, "2025年5月16日")
 
 
 def test_bridge_maps_users_words_only_onto_the_corpus_vocabulary():
