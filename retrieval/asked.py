@@ -46,6 +46,15 @@ _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?[个家人项类所年]|[一�
 _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高校|院所|主体")
 _REFERENCE = re.compile(r"[〔\[（(]\s*\d{4}\s*[〕\]）)]\s*\d+\s*号")
 _AMOUNT = re.compile(r"\d|[一二三四五六七八九十两百千]+[个家人项类所年万亿元倍]")
+# What a text must hold to give a value of each kind.
+_VALUE = {
+    Asked.MONEY: _MONEY,
+    Asked.DATE: _DATE,
+    Asked.COUNT: _COUNT,
+    Asked.BODY: _BODY,
+    Asked.AMOUNT: _AMOUNT,
+    Asked.REFERENCE: _REFERENCE,
+}
 
 
 _YES_NO = re.compile(
@@ -79,19 +88,8 @@ def asked(question: str) -> Asked:
 
 def states(kind: Asked, text: str) -> bool:
     """Whether `text` holds a value of the asked kind (OTHER: always)."""
-    if kind is Asked.MONEY:
-        return bool(_MONEY.search(text))
-    if kind is Asked.DATE:
-        return bool(_DATE.search(text))
-    if kind is Asked.COUNT:
-        return bool(_COUNT.search(text))
-    if kind is Asked.BODY:
-        return bool(_BODY.search(text))
-    if kind is Asked.AMOUNT:
-        return bool(_AMOUNT.search(text))
-    if kind is Asked.REFERENCE:
-        return bool(_REFERENCE.search(text))
-    return True
+    pattern = _VALUE.get(kind)
+    return pattern is None or bool(pattern.search(text))
 
 
 ASKED_LABEL_ZH = {
