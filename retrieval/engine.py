@@ -312,7 +312,11 @@ class Engine:
         t = time.perf_counter()
         lexical = state.index.lexical
         # Rare words say more about which sentence answers: weight overlap by length × idf.
-        weights = {tok: len(tok) * lexical.idf(tok) for tok in result.query.tokens}
+        tokens = set(result.query.tokens)
+        # jieba's search mode also emits the parts of a compound (试点工作 → 试点, 工作): count the
+        # compound once, or common compounds outweigh the one rare word the question is about.
+        whole = [t for t in tokens if not any(t != u and t in u for u in tokens)]
+        weights = {tok: len(tok) * lexical.idf(tok) for tok in whole}
         extract = extract_answer(
             result.query.normalized,
             weights,
