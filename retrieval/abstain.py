@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .asked import ASKED_LABEL_EN, ASKED_LABEL_ZH, MUST_STATE, asked, states
+from .asked import ASKED_LABEL_EN, ASKED_LABEL_ZH, asked, gives, must_state
 from .index_store import SearchIndex
 from .lexical import ChineseTokenizer
 from .search import SearchResult
@@ -146,9 +146,10 @@ class Abstainer:
     @staticmethod
     def _states_about(kind, topic: tuple[str, ...], result: SearchResult) -> bool:
         """Whether a sentence of the first clauses gives a value of the asked kind about the question's topic."""
+        question = result.query.normalized
         for hit in result.hits[:DETAIL_DEPTH]:
             for sentence in split_sentences(hit.chunk.text):
-                if states(kind, sentence) and (not topic or any(t in sentence for t in topic)):
+                if gives(kind, question, sentence) and (not topic or any(t in sentence for t in topic)):
                     return True
         return False
 
@@ -167,7 +168,11 @@ class Abstainer:
         }
         topic_zh = "、".join(vocab.known[:2]) or "相关内容"
         topic_en = ", ".join(vocab.known[:2]) or "the topic"
-        if kind in MUST_STATE and not self._states_about(kind, vocab.known, result):
+        # The topic as the documents write it: an English question's words are matched through their translations.
+        topic = (
+            tuple(t for _, terms in result.query.english_terms for t in terms) if english else vocab.known
+        )
+        if must_state(kind, result.query.normalized) and not self._states_about(kind, topic, result):
             return Decision(
                 False,
                 "detail-missing",

@@ -18,14 +18,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .asked import Asked, asked, states
+from .asked import Asked, asked, gives
 from .chunking import Chunk, sentence_spans
 from .lexical import ChineseTokenizer
 
 _LEAD = re.compile(r"^(答[：:]|（[一二三四五六七八九十]+）[^。]{0,20}。)")
 _DAY = re.compile(r"\d{1,2}月\d{1,2}日")
 _Q_DAY = re.compile(r"哪天|几号|哪一天|几月几[日号]|日期|具体时间|\bdate\b|which day", re.I)
-_ASKED_UNIT = re.compile(r"(?:多少|几)\s*([个家年人天项类条所万亿])")
 _RESTATED = re.compile(r"^[^。！？]*？\s*(?:答[：:])?\s*")
 
 # Weights of the three signals, and the penalty of citations 2 and 3 (read off the tuning sets).
@@ -48,17 +47,6 @@ class Extract:
     doc_id: str
     start: int  # offsets into the source document
     end: int
-
-
-def _has_asked_count(question: str, sentence: str) -> bool:
-    """A count in the unit the question asks for (多少个 → N个); a year is not a count."""
-    unit = _ASKED_UNIT.search(question)
-    if unit:
-        u = unit.group(1)
-        if u == "年":
-            return bool(re.search(r"(?<!\d)\d{1,2}\s*年|[一二三四五两]年|\d{4}\s*[至到-]\s*\d{4}", sentence))
-        return bool(re.search(rf"\d+(\.\d+)?\s*万?{u}|[一二三四五六七八九十两]+{u}", sentence))
-    return states(Asked.COUNT, sentence)
 
 
 def _after_question(chunk: Chunk, a: int, b: int) -> tuple[int, int]:
@@ -103,9 +91,7 @@ def extract_answer(
         value = LEXICAL_WEIGHT * lexical - RANK_PENALTY[rank] - AUTHORITY_PENALTY.get(chunk.authority, 0.0)
         if sim is not None:
             value += DENSE_WEIGHT * (sim - best_sim)
-        if kind is Asked.COUNT:
-            value += ASKED_BONUS if _has_asked_count(question, sentence) else 0.0
-        elif kind is not Asked.OTHER and states(kind, sentence):
+        if kind is not Asked.OTHER and gives(kind, question, sentence):
             value += ASKED_BONUS
         if kind is Asked.DATE and _Q_DAY.search(question) and _DAY.search(sentence):
             value += DAY_BONUS  # asked for the day, and this sentence names it

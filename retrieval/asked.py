@@ -92,6 +92,33 @@ def states(kind: Asked, text: str) -> bool:
     return pattern is None or bool(pattern.search(text))
 
 
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*([个家年人天项类条所万亿])")
+# "多少个城市 / 多少家机构": a number is the answer. "几家" also means "a few" (上下游几家厂子),
+# and "哪几类" asks for a list.
+_NUMBER_ASKED = re.compile(r"多少\s*[个家年人天所]|\bhow many\b", re.I)
+
+
+def states_count(question: str, text: str) -> bool:
+    """A count in the unit the question asks for (多少个 → N个); a year is not a count."""
+    unit = _ASKED_UNIT.search(question)
+    if unit:
+        u = unit.group(1)
+        if u == "年":
+            return bool(re.search(r"(?<!\d)\d{1,2}\s*年|[一二三四五两]年|\d{4}\s*[至到-]\s*\d{4}", text))
+        return bool(re.search(rf"\d+(\.\d+)?\s*万?{u}|[一二三四五六七八九十两]+{u}", text))
+    return states(Asked.COUNT, text)
+
+
+def must_state(kind: Asked, question: str) -> bool:
+    """Whether only a clause that gives a figure of this kind can answer the question at all."""
+    return kind in (Asked.MONEY, Asked.AMOUNT) or (kind is Asked.COUNT and bool(_NUMBER_ASKED.search(question)))
+
+
+def gives(kind: Asked, question: str, text: str) -> bool:
+    """Whether `text` gives the value the question asks for (a count in the asked unit)."""
+    return states_count(question, text) if kind is Asked.COUNT else states(kind, text)
+
+
 ASKED_LABEL_ZH = {
     Asked.MONEY: "具体金额或标准",
     Asked.AMOUNT: "具体数额",
@@ -108,5 +135,4 @@ ASKED_LABEL_EN = {
     Asked.BODY: "who is responsible",
     Asked.REFERENCE: "a document number",
 }
-# Kinds a clause must state for the question to be answerable at all.
-MUST_STATE = (Asked.MONEY, Asked.AMOUNT)
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.asked import Asked, asked, states
+from retrieval.asked import Asked, asked, gives, must_state, states
 from retrieval.fusion import FusionConfig, fuse, rank
 from retrieval.retrievers import Candidates
 from retrieval.terms import TermBridge, english_forms
@@ -19,6 +19,16 @@ def test_asked_kinds_in_both_languages():
     assert asked("专家评审由谁组织") is Asked.BODY
     assert asked("试点有哪些主要任务？") is Asked.OTHER
     assert asked("这份通知的发文字号是多少？") is Asked.REFERENCE
+
+
+def test_only_questions_whose_answer_is_a_figure_must_get_one():
+    assert must_state(Asked.MONEY, "补贴标准是多少？")
+    assert must_state(Asked.COUNT, "每个城市最多推荐多少家企业？")
+    # "几家" is also "a few"; "哪几类" asks for a list.
+    assert not must_state(asked("人力公司拉着上下游几家厂子一起招工，这叫啥？"), "人力公司拉着上下游几家厂子一起招工，这叫啥？")
+    assert not must_state(Asked.COUNT, "完善政策体系时需要统筹哪几类扶持政策？")
+    assert gives(Asked.COUNT, "最终确定了多少个试点城市？", "最终确定了39个试点城市")
+    assert not gives(Asked.COUNT, "全国有多少家机构？", "试点周期为2025至2027年")
 
 
 def test_states_finds_values_of_the_asked_kind():
