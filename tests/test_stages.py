@@ -29,6 +29,7 @@ def test_only_questions_whose_answer_is_a_figure_must_get_one():
     assert not must_state(Asked.COUNT, "完善政策体系时需要统筹哪几类扶持政策？")
     assert gives(Asked.COUNT, "最终确定了多少个试点城市？", "最终确定了39个试点城市")
     assert not gives(Asked.COUNT, "全国有多少家机构？", "试点周期为2025至2027年")
+    assert gives(Asked.COUNT, "每年服务多少家企业？", "每年为不少于二百家制造业企业提供服务")
 
 
 def test_states_finds_values_of_the_asked_kind():
