@@ -88,8 +88,19 @@ def asked(question: str) -> Asked:
 
 def states(kind: Asked, text: str) -> bool:
     """Whether `text` holds a value of the asked kind (OTHER: always)."""
+    if kind is Asked.REFERENCE:
+        return any(not _cited(text, m.start()) for m in _REFERENCE.finditer(text))
     pattern = _VALUE.get(kind)
     return pattern is None or bool(pattern.search(text))
+
+
+_CITATION_OPEN = re.compile(r"》\s*[（(][^）)]*$")
+
+
+def _cited(text: str, at: int) -> bool:
+    """A number in brackets right after a 《title》 is the number of the document cited there
+    (按照《…意见》（人社部发〔2024〕86号）), not of the text's own document."""
+    return bool(_CITATION_OPEN.search(text[max(0, at - 20) : at]))
 
 
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*([个家年人天项类条所万亿])")

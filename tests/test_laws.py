@@ -124,6 +124,8 @@ def test_a_question_naming_an_added_document_is_answered_from_it(library_with_la
     answer = engine.ask("某省试点实施方案的文号是什么？")
     assert answer.citations[0].doc_id == ids[LOCAL_PLAN]
     assert f"{ids[LOCAL_PLAN]}:front" in [c.chunk_id for c in answer.citations[:3]]
+    # Its own number, not the notice's number that its preamble cites: 《…》（人社部发〔2025〕27号）.
+    assert "某人社发〔2025〕31号" in answer.answer and "27号" not in answer.answer
 
 
 def test_adding_laws_and_plans_keeps_the_notice_figures(real_library_with_laws, engine):

@@ -38,6 +38,8 @@ def test_states_finds_values_of_the_asked_kind():
     assert states(Asked.DATE, "于2025年9月底前印发")
     assert states(Asked.COUNT, "确定30个左右试点城市")
     assert states(Asked.REFERENCE, "人社部发〔2025〕27号") and not states(Asked.REFERENCE, "2025年5月16日")
+    # The number of a document cited by title is not the text's own number.
+    assert not states(Asked.REFERENCE, "按照《关于加强人力资源服务助力制造业高质量发展的意见》（人社部发〔2024〕86号）部署")
 
 
 def test_bridge_maps_users_words_only_onto_the_corpus_vocabulary():
