@@ -23,7 +23,7 @@ from .index_store import SearchIndex
 from .lexical import ChineseTokenizer
 from .search import SearchResult
 from .terms import TermBridge
-from .text import has_cjk, split_sentences
+from .text import split_sentences
 
 NOUN_WEIGHT = 3.0
 # A long compound the corpus knows (灵活就业人员) should not outweigh the short word it does not (社保).
@@ -78,6 +78,11 @@ class AbstentionPolicy:
     grey_min_dense_en: float = 0.865
 
 
+def _carried(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[float, float]:
+    """(total, known) weight of English phrases: known when a lexicon carries them into the corpus's terms."""
+    return float(sum(len(p) for p, _ in terms)), float(sum(len(p) for p, t in terms if t))
+
+
 class Abstainer:
     """Owns every abstention signal for one index."""
 
@@ -120,11 +125,9 @@ class Abstainer:
                 if pos in _NAME_POS and not any(t in self._vocab for t in self.tokenizer.tokenize(word) if len(t) > 1):
                     names.append(word)
         # Latin words inside a Chinese question (AI, HR …) count through their translations.
-        for phrase, terms in result.query.english_terms:
-            weight = len(phrase)
-            total += weight
-            if terms:
-                known_w += weight
+        latin_total, latin_known = _carried(result.query.english_terms)
+        total += latin_total
+        known_w += latin_known
         return Vocabulary(
             known_w / total, tuple(known), tuple(sorted(unknown, key=len, reverse=True)), tuple(names)
         )
@@ -135,11 +138,10 @@ class Abstainer:
         terms = result.query.english_terms
         if not terms:
             return Vocabulary(0.0, (), ())
-        total = sum(len(p) for p, _ in terms)
-        carried = [(p, t) for p, t in terms if t]
+        total, known = _carried(terms)
         return Vocabulary(
-            sum(len(p) for p, _ in carried) / total,
-            tuple(p for p, _ in carried),
+            known / total,
+            tuple(p for p, t in terms if t),
             tuple(p for p, t in terms if not t and _ECHO.match(p)),
         )
 

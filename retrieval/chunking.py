@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .doc_header import first_fact, header_facts
-from .documents import AUTHORITY_LABELS_ZH, COMMENTARY, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE, Document
+from .documents import AUTHORITY_LABELS_ZH, SHIPPED_AUTHORITIES, Document
 
 CHUNKER_VERSION = "clause-v2"
 MAX_UNIT_CHARS = 300
@@ -385,7 +385,10 @@ def chunk_document(doc: Document) -> list[Chunk]:
         unit_id = base if used[base] == 1 else f"{base}/{used[base]}"
         section = SECTION_SEP.join(heading for _, heading in unit.path)
         context = section
-        if doc.authority not in _SHIPPED_KINDS:
+        # The shipped documents come with curated metadata and their index is fixed by their
+        # evaluation; added documents get their title in every chunk's context and a header
+        # read from their text where the admin gave none.
+        if doc.authority not in SHIPPED_AUTHORITIES:
             # Once several documents are loaded, a clause of an added one is asked about by the
             # document's name ("条例第四十二条", "省方案的文号"): its title is part of its context.
             context = f"{doc.title}{SECTION_SEP}{section}"
@@ -415,16 +418,11 @@ def chunk_document(doc: Document) -> list[Chunk]:
     return chunks
 
 
-# The shipped documents come with curated metadata and their index is fixed by their
-# evaluation; added documents get their title in every chunk's context and a header read
-# from their text where the admin gave none.
-_SHIPPED_KINDS = frozenset({OFFICIAL_NOTICE, OFFICIAL_INTERPRETATION, COMMENTARY})
-
 
 def document_header(doc: Document) -> str:
     """The document's own metadata in words, so "who issued it / when / which number" finds its head."""
     issuer, number, date = doc.issuer, doc.number, doc.date
-    if doc.authority not in _SHIPPED_KINDS:
+    if doc.authority not in SHIPPED_AUTHORITIES:
         facts = header_facts(doc.text)
         issuer = issuer or getattr(first_fact(facts, "issuer"), "value", "")
         number = number or getattr(first_fact(facts, "number"), "value", "")

@@ -55,6 +55,8 @@ def authorities_of(kind: str) -> tuple[str, ...]:
 
 # Ties between sources go to the more authoritative one.
 AUTHORITY_RANK = {OFFICIAL_NOTICE: 0, OFFICIAL_INTERPRETATION: 1, LAW: 2, LOCAL_PLAN: 2, USER_ADDED: 2, COMMENTARY: 3}
+# The three documents the project ships (its curated corpus), as opposed to ones an administrator adds.
+SHIPPED_AUTHORITIES = frozenset({OFFICIAL_NOTICE, OFFICIAL_INTERPRETATION, COMMENTARY})
 
 MANIFEST = "manifest.json"
 
@@ -217,6 +219,7 @@ __all__ = [
     "authorities_of",
     "AUTHORITY_LABELS_ZH",
     "AUTHORITY_RANK",
+    "SHIPPED_AUTHORITIES",
     "COMMENTARY",
     "CorpusDir",
     "Document",

@@ -21,7 +21,7 @@ from .abstain import Abstainer, AbstentionPolicy, Decision
 from .asked import is_yes_no
 from .chunking import Chunk, Span
 from .answer import extract_answer
-from .documents import CorpusDir, Document, corpus_hash
+from .documents import SHIPPED_AUTHORITIES, CorpusDir, Document, corpus_hash
 from .embedders import DEFAULT_MODEL, Embedder, EmbedderUnavailable, configured_model, load_embedder, PassageCache
 from .index_store import FORMAT_VERSION, BuildProgress, IndexStore, IndexUnavailable, SearchIndex, build_index
 from .lexical import ChineseTokenizer, Glossary
@@ -468,9 +468,6 @@ def _seed_passage_cache(embedder, index: SearchIndex) -> None:
         embedder.remember(texts, np.vstack(vectors))
     except Exception as exc:  # e.g. an index kind that cannot give its vectors back
         log.info("passage cache not seeded: %s", exc)
-
-
-SHIPPED_AUTHORITIES = ("official notice", "official interpretation", "commentary")
 
 
 def _sentence_similarity(index: SearchIndex, result: SearchResult):
