@@ -23,7 +23,7 @@ from contextlib import ExitStack
 
 from benchmarks._common import Percentiles, dev_questions, machine_info, proc_status_mb, table, write_result
 from benchmarks import app_server
-from benchmarks.app_server import stop, wait_healthy
+from benchmarks.app_server import wait_healthy
 from benchmarks.load_streamlit import ANSWER_MARKERS, QUESTION_TIMEOUT_S, _protos, _rerun, _run
 
 
