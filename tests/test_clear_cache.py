@@ -9,7 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from benchmarks.soak_streamlit import Session, rss_mb, start_streamlit, stop
+from benchmarks.app_server import stop
+from benchmarks.soak_streamlit import Session, rss_mb, start_streamlit
 from retrieval.engine import Settings
 from retrieval.service import shared_service
 from tests._app import APP, TIMEOUT

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from benchmarks.app_server import start_api
-from benchmarks.soak_streamlit import Session, start_streamlit, stop
+from benchmarks.app_server import stop
+from benchmarks.soak_streamlit import Session, start_streamlit
 from retrieval.engine import REPO_ROOT
 from retrieval.index_store import CURRENT
 from tests._files import copy_index
