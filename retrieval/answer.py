@@ -20,12 +20,17 @@ from dataclasses import dataclass
 
 from .asked import Asked, asked, gives
 from .chunking import Chunk, sentence_spans
-from .lexical import ChineseTokenizer
+from .lexical import ChineseTokenizer, LexicalIndex
+from .query import PreparedQuery
+from .text import has_cjk
 
 _LEAD = re.compile(r"^(答[：:]|（[一二三四五六七八九十]+）[^。]{0,20}。)")
 _DAY = re.compile(r"\d{1,2}月\d{1,2}日")
 _Q_DAY = re.compile(r"哪天|几号|哪一天|几月几[日号]|日期|具体时间|\bdate\b|which day", re.I)
 _RESTATED = re.compile(r"^[^。！？]*？\s*(?:答[：:])?\s*")
+# How a document names itself ("本条例自…起施行") and how it names another one (《…》).
+_SELF_NAME = re.compile(r"本(条例|办法|规定|细则|方案|通知|意见|决定|法)")
+_CITED_TITLE = re.compile(r"《[^》]{2,60}》")
 
 # Weights of the three signals, and the penalty of citations 2 and 3 (read off the tuning sets).
 LEXICAL_WEIGHT = 1.0
@@ -38,6 +43,15 @@ AUTHORITY_PENALTY = {"official interpretation": 0.2, "commentary": 0.3}
 SHORT_PENALTY = 0.3
 
 SentenceSimilarity = Callable[[Chunk, int, int], float | None]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word of the question, in the forms a sentence may hold it, and what it weighs."""
+
+    forms: tuple[str, ...]
+    weight: float
+TitleOf = Callable[[str], str | None]
 
 
 @dataclass(frozen=True)
@@ -58,15 +72,59 @@ def _after_question(chunk: Chunk, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+def answer_terms(query: PreparedQuery, lexical: LexicalIndex) -> list[Term]:
+    """The question's words, weighted by length × idf (rare words say more about which sentence answers).
+
+    jieba's search mode also emits the parts of a compound (试点工作 → 试点, 工作): the compound
+    counts once, or common compounds outweigh the one rare word the question is about. An
+    English word counts once too, whichever of its translations a sentence uses ("regulation"
+    → 监管 / 规定 / 条例), and weighs what its most common translation weighs; the English
+    word itself, which no Chinese sentence holds, does not count.
+    """
+    def weight(tok: str) -> float:
+        return len(tok) * lexical.idf(tok)
+
+    translated = {t for _, forms in query.english_terms for t in forms}
+    tokens = set(query.tokens)
+    whole = [t for t in tokens if not any(t != u and t in u for u in tokens)]
+    terms = [Term((t,), weight(t)) for t in whole if has_cjk(t) and t not in translated]
+    terms += [Term((t,), weight(t)) for t in whole if not has_cjk(t) and t in lexical.vocabulary]
+    senses = dict(query.senses)
+    for word, forms in query.english_terms:
+        forms = tuple(forms) + senses.get(word, ())
+        if forms:
+            terms.append(Term(forms, min(weight(t) for t in forms)))
+    return terms
+
+
+def _as_matched(sentence: str, own_title: str | None) -> str:
+    """The sentence as it speaks of documents: "本条例" is the document's own title, and a 《title》
+    it cites is another document, whose words say nothing about this one.
+
+    "本条例自2025年3月1日起施行。2012年5月1日起施行的《某省人才市场管理条例》同时废止。": asked
+    when 某省人力资源市场条例 takes effect, the first sentence answers, though the second shares
+    more of the question's words.
+    """
+    if not own_title:
+        return sentence
+    own = own_title.strip("《》")
+    out = _CITED_TITLE.sub(lambda m: m.group(0) if own in m.group(0) else "《》", sentence)
+    m = _SELF_NAME.search(out)
+    if m and own.endswith(m.group(1)):
+        out = f"{out} {own}"
+    return out
+
+
 def extract_answer(
     question: str,
-    token_weights: dict[str, float],
+    terms: list[Term],
     chunks: list[Chunk],
     tokenizer: ChineseTokenizer,
     similarity: SentenceSimilarity | None = None,
+    title_of: TitleOf | None = None,
 ) -> Extract:
     """The best sentence among the first citations, preferring the first citation."""
-    total = sum(token_weights.values()) or 1.0
+    total = sum(t.weight for t in terms) or 1.0
     kind = asked(question)
     candidates: list[tuple[int, Chunk, list[tuple[int, int]], int, str, float | None]] = []
     for rank, chunk in enumerate(chunks[: len(RANK_PENALTY)]):
@@ -86,8 +144,10 @@ def extract_answer(
 
     def score(cand) -> float:
         rank, chunk, _, _, sentence, sim = cand
-        words = set(tokenizer.tokenize_cached(sentence))
-        lexical = sum(w for t, w in token_weights.items() if t in words or (len(t) > 1 and t in sentence)) / total
+        matched = _as_matched(sentence, title_of(chunk.doc_id) if title_of is not None else None)
+        words = set(tokenizer.tokenize_cached(matched))
+        present = [t.weight for t in terms if any(f in words or (len(f) > 1 and f in matched) for f in t.forms)]
+        lexical = sum(present) / total
         value = LEXICAL_WEIGHT * lexical - RANK_PENALTY[rank] - AUTHORITY_PENALTY.get(chunk.authority, 0.0)
         if sim is not None:
             value += DENSE_WEIGHT * (sim - best_sim)

@@ -41,8 +41,12 @@ _Q_BODY = re.compile(
 )
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|[万亿]元|\d+(?:\.\d+)?\s*%|百分之")
-_DATE = re.compile(r"\d{4}年(?:\d{1,2}月)?|\d{1,2}月\d{1,2}日|\d{1,2}月底|[一二两三四五]年|\d{4}\s*[至到-]\s*\d{4}")
-_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?[个家人项类所年]|[一二三四五六七八九十两百千万]+[个家类项大年]")
+_DATE = re.compile(
+    r"\d{4}年(?:\d{1,2}月)?|\d{1,2}月\d{1,2}日|\d{1,2}月底|[一二两三四五]年|\d{4}\s*[至到-]\s*\d{4}|"
+    # a period, the answer to 多久 / how long: 十五日内, 20个工作日, 三个月
+    r"[\d一二两三四五六七八九十百]+\s*个?(?:工作日|日|天|周|星期|个月)"
+)
+_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?[个家人名位项类所年]|[一二三四五六七八九十两百千万]+[个家类项大年人名位]")
 _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高校|院所|主体")
 _REFERENCE = re.compile(r"[〔\[（(]\s*\d{4}\s*[〕\]）)]\s*\d+\s*号")
 _AMOUNT = re.compile(r"\d|[一二三四五六七八九十两百千]+[个家人项类所年万亿元倍]")
@@ -116,6 +120,7 @@ def states_count(question: str, text: str) -> bool:
         u = unit.group(1)
         if u == "年":
             return bool(re.search(r"(?<!\d)\d{1,2}\s*年|[一二三四五两]年|\d{4}\s*[至到-]\s*\d{4}", text))
+        u = "[人名位]" if u == "人" else u  # people are counted in 名 and 位 too
         return bool(re.search(rf"\d+(\.\d+)?\s*[万亿]?{u}|[一二三四五六七八九十两百千万]+{u}", text))
     return states(Asked.COUNT, text)
 

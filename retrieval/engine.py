@@ -20,7 +20,7 @@ import numpy as np
 from .abstain import Abstainer, AbstentionPolicy, Decision
 from .asked import is_yes_no
 from .chunking import Chunk, Span
-from .answer import extract_answer
+from .answer import answer_terms, extract_answer
 from .documents import SHIPPED_AUTHORITIES, CorpusDir, Document, corpus_hash
 from .embedders import DEFAULT_MODEL, Embedder, EmbedderUnavailable, configured_model, load_embedder, PassageCache
 from .index_store import FORMAT_VERSION, BuildProgress, IndexStore, IndexUnavailable, SearchIndex, build_index
@@ -38,6 +38,13 @@ DECLINE_ZH = "抱歉，这几份文件没有涉及这个问题（本系统只回
 YES_NO_LEAD_ZH = "文件对此的规定："
 YES_NO_LEAD_EN = "What the documents say on this: "
 DECLINE_EN = "Sorry, these documents do not cover this question (only the 2025 No. 27 notice and its interpretation are covered)."
+# With documents an administrator added, the fixed sentence must not say only the notice is covered.
+DECLINE_ZH_LIBRARY = "抱歉，已载入的文件（人社部发〔2025〕27号通知及其解读，以及管理员添加的文件）都没有涉及这个问题。"
+DECLINE_EN_LIBRARY = (
+    "Sorry, the loaded documents (the 2025 No. 27 notice, its interpretation and the documents "
+    "an administrator added) do not cover this question."
+)
+DECLINES = (DECLINE_ZH, DECLINE_EN, DECLINE_ZH_LIBRARY, DECLINE_EN_LIBRARY)
 
 
 class QuestionError(ValueError):
@@ -310,19 +317,14 @@ class Engine:
             timings["total"] = _ms(started)
             return self._declined(state, result, decision, citations, timings)
         t = time.perf_counter()
-        lexical = state.index.lexical
-        # Rare words say more about which sentence answers: weight overlap by length × idf.
-        tokens = set(result.query.tokens)
-        # jieba's search mode also emits the parts of a compound (试点工作 → 试点, 工作): count the
-        # compound once, or common compounds outweigh the one rare word the question is about.
-        whole = [t for t in tokens if not any(t != u and t in u for u in tokens)]
-        weights = {tok: len(tok) * lexical.idf(tok) for tok in whole}
+        terms = answer_terms(result.query, state.index.lexical)
         extract = extract_answer(
             result.query.normalized,
-            weights,
+            terms,
             [h.chunk for h in result.hits],
             self.tokenizer,
             _sentence_similarity(state.index, result),
+            lambda doc_id: (d.title if (d := state.index.document(doc_id)) is not None else None),
         )
         timings["answer"] = _ms(t)
         lead = ""
@@ -351,7 +353,10 @@ class Engine:
 
     def _declined(self, state, result, decision: Decision, citations, timings) -> Answer:
         english = result.query.english
-        base = DECLINE_EN if english else DECLINE_ZH
+        if self._names_documents(state):
+            base = DECLINE_EN_LIBRARY if english else DECLINE_ZH_LIBRARY
+        else:
+            base = DECLINE_EN if english else DECLINE_ZH
         detail = decision.explanation_en if english else decision.explanation_zh
         # When the topic is covered but not the asked detail, the nearby clauses are worth reading.
         related = citations[:3] if decision.reason == "detail-missing" else []

@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 from .text import fullwidth_punctuation, normalize_query
 
 MAX_CHARS = 500  # the engine's question limit: a completion never grows past it
@@ -305,12 +307,21 @@ def _with_topic(question: str, previous: str, joiner: str = "") -> tuple[str, st
     return topic + joiner + body, f"补上「{topic}」 · about {topic}"
 
 
+def _own_antecedent_en(before: str) -> bool:
+    """Enough words before the pronoun for it to refer to them ("the fastest train from Shanghai
+    to Chengdu … how long does it take"), not to the previous question."""
+    words = re.findall(r"[a-z][a-z'-]+", before.lower())
+    return sum(w not in ENGLISH_STOP_WORDS and w not in ("what's", "whats") for w in words) >= 2
+
+
 def _pronoun(question: str, previous: str) -> tuple[str, str] | None:
     if _is_english(question):
         m = _PRONOUN_EN.search(question.lower())
         if m is None or not _is_english(previous) or _ACTOR_EN.search(question.lower()):
             return None
         if re.search(r"[?!.;,]", question[: m.start()]):
+            return None
+        if _own_antecedent_en(question[: m.start()]):
             return None
         if _topic_words_en(question.lower()):
             return None

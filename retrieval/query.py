@@ -29,6 +29,8 @@ class PreparedQuery:
     english: bool
     # English content words, each with the corpus terms it translates to (empty: none the corpus uses).
     english_terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Other dictionary senses of the glossary's words: not searched, but they can name a document.
+    senses: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def dense_text(self) -> str:
@@ -52,12 +54,14 @@ class QueryPreparer:
         self.bridge = bridge
         self.vocabulary = vocabulary or {}
 
+    def english_words(self, normalized: str) -> list[str]:
+        return [w for w in _EN_WORD_RE.findall(normalized.lower().replace("'s", "")) if len(w) > 1]
+
+    def is_content_word(self, word: str) -> bool:
+        return word not in self.tokenizer.stopwords and word not in ENGLISH_STOP_WORDS
+
     def english_content_words(self, normalized: str) -> list[str]:
-        return [
-            w
-            for w in _EN_WORD_RE.findall(normalized.lower().replace("'s", ""))
-            if len(w) > 1 and w not in self.tokenizer.stopwords and w not in ENGLISH_STOP_WORDS
-        ]
+        return [w for w in self.english_words(normalized) if self.is_content_word(w)]
 
     def vocabulary_in(self, text: str) -> list[str]:
         """Index terms written inside the question across a place where jieba cut it.
@@ -78,22 +82,45 @@ class QueryPreparer:
                         found.append(span)
         return list(dict.fromkeys(found))
 
+    def _other_senses(self, phrases: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Per single glossary word, its dictionary senses other than the glossary's own term.
+
+        The glossary knows what a word means in the notice ("regulation" → 监管), and that sense
+        is what is searched: the lexicon's other senses (规定, 规范, 章程 …) cost ranking
+        precision. They still say which document a question names ("regulation" → 条例, an
+        added law's title word), and which sentence of it answers.
+        """
+        if self.bridge is None:
+            return ()
+        words = [p for p in phrases if " " not in p]
+        out = []
+        for word, terms in self.bridge.english(words):
+            own = self.glossary.translate(word)
+            others = tuple(t for t in terms if t != own)
+            if others:
+                out.append((word, others))
+        return tuple(out)
+
     def prepare(self, question: str) -> PreparedQuery:
         normalized = normalize_query(question)
         english = bool(_LATIN_RE.search(normalized)) and not has_cjk(normalized)
         lexical_text = normalized
         english_terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        senses: tuple[tuple[str, tuple[str, ...]], ...] = ()
         if _LATIN_RE.search(normalized):
             # The glossary knows the policy's multi-word phrases; the lexicon the rest.
             known = self.glossary.matched_text(normalized)
-            rest = [w for w in self.english_content_words(normalized) if w not in known.split()]
-            bridged = self.bridge.english(rest) if self.bridge is not None else [(w, ()) for w in rest]
-            english_terms = tuple(
-                [(m, (self.glossary.translate(m),)) for m in self.glossary.phrases(normalized)] + bridged
-            )
+            rest = [w for w in self.english_words(normalized) if w not in known.split()]
+            if self.bridge is not None:
+                bridged = self.bridge.english(rest, self.is_content_word)
+            else:
+                bridged = [(w, ()) for w in rest if self.is_content_word(w)]
+            phrases = self.glossary.phrases(normalized)
+            english_terms = tuple([(m, (self.glossary.translate(m),)) for m in phrases] + bridged)
+            senses = self._other_senses(phrases)
             translated = " ".join(t for _, terms in english_terms for t in terms)
             lexical_text = f"{normalized} {translated}"
         tokens = tuple(self.tokenizer.tokenize(lexical_text))
         tokens += tuple(t for t in self.vocabulary_in(normalized) if t not in tokens)
-        return PreparedQuery(question, normalized, lexical_text, tokens, english, english_terms)
+        return PreparedQuery(question, normalized, lexical_text, tokens, english, english_terms, senses)
 

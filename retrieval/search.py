@@ -176,7 +176,7 @@ class HybridSearcher:
         if len(self._title_tokens) < 2:
             return set()
         named: set[int] = set()
-        for token in set(query.tokens):
+        for token in set(query.tokens) | {t for _, terms in query.senses for t in terms}:
             titled = {d for d, tokens in enumerate(self._title_tokens) if token in tokens}
             if not titled:
                 continue

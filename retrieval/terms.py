@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 log = logging.getLogger("policy_qa")
@@ -156,19 +156,26 @@ class TermBridge:
         """Corpus terms that 词林 lists as synonyms of `word` (empty when none is in the corpus)."""
         return self.zh.get(word, ())
 
-    def english(self, words: list[str]) -> list[tuple[str, tuple[str, ...]]]:
-        """(English phrase, corpus terms) for a tokenised English question; two-word phrases first."""
-        forms = [english_forms(w) for w in words]
+    def english(
+        self, words: list[str], is_content: Callable[[str], bool] = lambda w: True
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """(English phrase, corpus terms) for a tokenised English question; phrases first.
+
+        A phrase is looked up with the words a gloss drops dropped ("take effect" → 施行,
+        though "take" alone says nothing); a single word only when it is a content word.
+        """
+        kept = [w for w in words if w not in _GLOSS_STOP]
+        forms = [english_forms(w) for w in kept]
         stems = [f[0] for f in forms]
         out: list[tuple[str, tuple[str, ...]]] = []
         used: set[int] = set()
         for i in range(len(stems) - 1):
             pair = f"{stems[i]} {stems[i + 1]}"
-            if pair in self.en:
-                out.append((f"{words[i]} {words[i + 1]}", self.en[pair]))
+            if i not in used and pair in self.en:
+                out.append((f"{kept[i]} {kept[i + 1]}", self.en[pair]))
                 used |= {i, i + 1}
         for i, word_forms in enumerate(forms):
-            if i not in used:
+            if i not in used and is_content(kept[i]):
                 terms = next((self.en[f] for f in word_forms if f in self.en), ())
-                out.append((words[i], terms))
+                out.append((kept[i], terms))
         return out

@@ -66,6 +66,8 @@ STAND_ALONE = [
     (["试点城市需要具备哪些条件？"], "这个通知是哪天发布的"),
     (["试点城市需要具备哪些条件？"], "人力资源服务机构能设立博士后科研工作站吗？"),
     (["Which cities get priority for the pilot?"], "How long does the pilot last?"),
+    # "it" is the train, named before it in the same question
+    (["What support can manufacturers get?"], "What's the fastest train from Shanghai to Chengdu and how long does it take?"),
     (["Who is responsible for carrying out the pilot?"], "What is a recruitment consortium?"),
     (["試點城市需要具備哪些條件？"], "產業園要設立什麼招聘專區？"),
     # topic switches are not merged with the previous question

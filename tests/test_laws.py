@@ -10,7 +10,7 @@ import pytest
 
 from retrieval.chunking import chunk_corpus, chunk_document
 from retrieval.documents import LAW, LOCAL_PLAN, CorpusDir, Document, DocumentMeta
-from retrieval.engine import REPO_ROOT, Engine
+from retrieval.engine import DECLINE_ZH_LIBRARY, REPO_ROOT, Engine
 from retrieval.evaluation import evaluate, load_dataset
 from retrieval.library import Library
 from retrieval.scope import Scope
@@ -140,3 +140,21 @@ def test_adding_laws_and_plans_keeps_the_notice_figures(real_library_with_laws, 
     assert after["recall@5"] >= before["recall@5"], (before, after)
     assert after["top1"] >= before["top1"], (before, after)
     assert after["oos_acc"] >= before["oos_acc"], (before, after)
+
+
+def test_a_law_question_gets_the_laws_own_date_not_the_repealed_ones(real_library_with_laws):
+    """Article 47 holds two dates: the one "本条例" takes effect on, and the one of the regulation
+    it repeals (a 《title》 it cites). Asked when the regulation takes effect, the first answers."""
+    engine = real_library_with_laws.engine
+    law = next(d.doc_id for d in real_library_with_laws.added.load() if d.authority == LAW)
+    for question in ("某省人力资源市场条例什么时候起施行？", "When does the provincial human resources market regulation take effect?"):
+        answer = engine.ask(question)
+        assert answer.citations[0].chunk_id == f"{law}:ch6.art47", question
+        assert "本条例自2025年3月1日起施行" in answer.answer, (question, answer.answer)
+        assert answer.lead.startswith("据《某省人力资源市场条例》")
+
+
+def test_a_decline_with_added_documents_does_not_say_only_the_notice_is_covered(library_with_laws):
+    answer = library_with_laws.engine.ask("今天上海的天气怎么样？")
+    assert not answer.answerable
+    assert answer.answer.endswith(DECLINE_ZH_LIBRARY) and "本系统只回答" not in answer.answer

@@ -30,6 +30,16 @@ def test_only_questions_whose_answer_is_a_figure_must_get_one():
     assert gives(Asked.COUNT, "最终确定了多少个试点城市？", "最终确定了39个试点城市")
     assert not gives(Asked.COUNT, "全国有多少家机构？", "试点周期为2025至2027年")
     assert gives(Asked.COUNT, "每年服务多少家企业？", "每年为不少于二百家制造业企业提供服务")
+    # People are counted in 名 and 位 as well as 人.
+    assert gives(Asked.COUNT, "至少要有多少人？", "有三名以上具备相应职业资格的专职工作人员")
+
+
+def test_a_period_answers_how_long():
+    question = "How long does an agency have to report a change of address?"
+    assert asked(question) is Asked.DATE
+    assert gives(Asked.DATE, question, "应当自登记之日起十五日内书面报告")
+    assert gives(Asked.DATE, "多久给答复？", "自收到申请之日起二十个工作日内作出决定")
+    assert not gives(Asked.DATE, question, "书面报告人力资源社会保障行政部门")
 
 
 def test_states_finds_values_of_the_asked_kind():
@@ -51,6 +61,15 @@ def test_bridge_maps_users_words_only_onto_the_corpus_vocabulary():
     assert "资金" in found["funding"]
     assert found["patents"] == ("专利",)
     assert found["rent"] == ()  # a word the corpus has no translation for
+
+
+def test_bridge_finds_phrases_whose_first_word_is_a_stopword():
+    """"take effect" is a gloss of 施行, though "take" alone is a stopword and no content word."""
+    bridge = TermBridge.for_vocabulary({"施行", "条例", "作用"})
+    found = dict(bridge.english(["regulation", "take", "effect"], is_content=lambda w: w != "take"))
+    assert found["take effect"] == ("施行",)
+    assert "条例" in found["regulation"]
+    assert "take" not in found
 
 
 def test_english_forms_fold_plurals_and_verb_endings():

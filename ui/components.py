@@ -6,7 +6,7 @@ import streamlit as st
 
 from retrieval.chunking import Chunk
 from retrieval.documents import AUTHORITY_LABELS_ZH, COMMENTARY, OFFICIAL_INTERPRETATION, OFFICIAL_NOTICE
-from retrieval.engine import DECLINE_EN, DECLINE_ZH, Answer, Citation
+from retrieval.engine import DECLINES, Answer, Citation
 
 from .text import escape_markdown, highlight_html
 
@@ -84,7 +84,7 @@ def decline_parts(ans: Answer) -> tuple[str, str]:
     The engine writes the explanation before the fixed decline sentence. The explanation can
     repeat words of the question, so it is only ever shown as plain text."""
     text = ans.answer.strip()
-    for standard in (DECLINE_ZH, DECLINE_EN):
+    for standard in DECLINES:
         if text.endswith(standard):
             return text[: -len(standard)].strip(), standard
     return text, ""
