@@ -17,6 +17,7 @@ class Asked(str, Enum):
     COUNT = "count"
     AMOUNT = "amount"  # "X是多少" with no counting unit: some figure
     REFERENCE = "reference"  # a document's reference number (文号: 人社部发〔2025〕27号)
+    CONTACT = "contact"  # a phone number, an e-mail or web address, a street address
     BODY = "body"  # who: a ministry, department, body
     OTHER = "other"
 
@@ -35,6 +36,11 @@ _Q_DATE = re.compile(
 _Q_COUNT = re.compile(r"多少个|几个|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)
 _Q_AMOUNT = re.compile(r"(?:是|为|有|要)多少(?![个家人项类所年天])|多少(?:钱|元)?[？?]?$|\bwhat (?:is|'s) the (?:number|figure)\b", re.I)
 _Q_REFERENCE = re.compile(r"文号|字号|发文号|\b(?:document|reference|file) (?:number|no)\b", re.I)
+_Q_CONTACT = re.compile(
+    r"电话|联系方式|邮箱|电子邮件|网址|网站|热线|地址在|地址是|什么地址|哪个系统|哪个平台上|"
+    r"\b(?:phone|telephone|e-?mail|website|web site|url|hotline|contact details|postal address|street address)\b",
+    re.I,
+)
 _Q_BODY = re.compile(
     r"谁|哪个部门|哪些部门|哪一级|哪级|哪个单位|由哪|哪家单位|\bwho\b|\bwhich (?:department|ministr|bod|agenc|authorit)",
     re.I,
@@ -49,6 +55,10 @@ _DATE = re.compile(
 _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?[个家人名位项类所年]|[一二三四五六七八九十两百千万]+[个家类项大年人名位]")
 _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高校|院所|主体")
 _REFERENCE = re.compile(r"[〔\[（(]\s*\d{4}\s*[〕\]）)]\s*\d+\s*号")
+_CONTACT = re.compile(
+    r"\d{3,4}[-－]\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|\b400[-－]?\d{3}[-－]?\d{4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.|"
+    r"\.gov\.cn|\.com\b|地址[:：]|电话[:：]|邮箱[:：]"
+)
 _AMOUNT = re.compile(r"\d|[一二三四五六七八九十两百千]+[个家人项类所年万亿元倍]")
 # What a text must hold to give a value of each kind.
 _VALUE = {
@@ -58,6 +68,7 @@ _VALUE = {
     Asked.BODY: _BODY,
     Asked.AMOUNT: _AMOUNT,
     Asked.REFERENCE: _REFERENCE,
+    Asked.CONTACT: _CONTACT,
 }
 
 
@@ -83,6 +94,8 @@ def asked(question: str) -> Asked:
         return Asked.COUNT
     if _Q_DATE.search(question):
         return Asked.DATE
+    if _Q_CONTACT.search(question):
+        return Asked.CONTACT
     if _Q_AMOUNT.search(question):
         return Asked.AMOUNT
     if _Q_BODY.search(question):
@@ -127,6 +140,9 @@ def states_count(question: str, text: str) -> bool:
 
 def must_state(kind: Asked, question: str) -> bool:
     """Whether only a clause that gives a figure of this kind can answer the question at all."""
+    if kind is Asked.CONTACT:
+        # "要不要公示监督电话？" asks whether, not for the number.
+        return not is_yes_no(question)
     return kind in (Asked.MONEY, Asked.AMOUNT) or (kind is Asked.COUNT and bool(_NUMBER_ASKED.search(question)))
 
 
@@ -142,6 +158,7 @@ ASKED_LABEL_ZH = {
     Asked.COUNT: "数量",
     Asked.BODY: "责任主体",
     Asked.REFERENCE: "文号",
+    Asked.CONTACT: "联系方式",
 }
 ASKED_LABEL_EN = {
     Asked.MONEY: "an amount or rate",
@@ -150,5 +167,6 @@ ASKED_LABEL_EN = {
     Asked.COUNT: "a number",
     Asked.BODY: "who is responsible",
     Asked.REFERENCE: "a document number",
+    Asked.CONTACT: "contact details",
 }
 

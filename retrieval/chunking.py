@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .doc_header import first_fact, header_facts
 from .documents import AUTHORITY_LABELS_ZH, SHIPPED_AUTHORITIES, Document
 
-CHUNKER_VERSION = "clause-v2"
+CHUNKER_VERSION = "clause-v3"
 MAX_UNIT_CHARS = 300
 TARGET_PIECE_CHARS = 200
 SMALL_UNIT_CHARS = 120
@@ -100,6 +100,34 @@ def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
             out.append((chunk.start + a, chunk.start + b))
     return out
 
+
+
+# A sentence longer than this lists several things (总体要求's 280-character sentence names the
+# pilot's four innovations, its size, its length and its four goals); it is also embedded in
+# windows of comma clauses, so a question about one of them finds it.
+LONG_SENTENCE = 100
+CLAUSE_WINDOW = 60
+_CLAUSE_RE = re.compile(r"[^，：,:]+[，：,:]?")
+
+
+def embedded_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """The spans of a chunk that get a vector of their own: its sentences, and the clause
+    windows of its long sentences (each sentence first, then its windows)."""
+    out = []
+    for a, b in sentence_spans(chunk):
+        out.append((a, b))
+        if b - a <= LONG_SENTENCE:
+            continue
+        sentence = chunk.text[a - chunk.start : b - chunk.start]
+        start = end = 0
+        for m in _CLAUSE_RE.finditer(sentence):
+            if m.end() - start > CLAUSE_WINDOW and end > start:
+                out.append((a + start, a + end))
+                start = end
+            end = m.end()
+        if start > 0 and end > start:
+            out.append((a + start, a + end))
+    return out
 
 
 def chinese_number(s: str) -> int:

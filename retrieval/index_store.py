@@ -25,7 +25,7 @@ from filelock import FileLock
 
 import numpy as np
 
-from .chunking import CHUNKER_VERSION, Chunk, chunk_corpus, sentence_spans
+from .chunking import CHUNKER_VERSION, Chunk, chunk_corpus, embedded_spans
 from .dense import DenseIndex
 from .documents import Document, corpus_hash
 from .embedders import Embedder
@@ -103,7 +103,7 @@ class SearchIndex:
         out: dict[int, dict[tuple[int, int], int]] = {}
         sid = 0
         for row, chunk in enumerate(self.chunks):
-            for a, b in sentence_spans(chunk):
+            for a, b in embedded_spans(chunk):
                 if len(chunk.text[a - chunk.start : b - chunk.start]) >= MIN_SENTENCE_CHARS:
                     out.setdefault(row, {})[(a, b)] = sid
                     sid += 1
@@ -162,7 +162,7 @@ def sentence_units(chunks: list[Chunk]) -> tuple[list[int], list[str]]:
     rows, texts = [], []
     for row, chunk in enumerate(chunks):
         heading = chunk.heading
-        for a, b in sentence_spans(chunk):
+        for a, b in embedded_spans(chunk):
             sentence = chunk.text[a - chunk.start : b - chunk.start]
             if len(sentence) >= MIN_SENTENCE_CHARS:
                 rows.append(row)

@@ -34,6 +34,16 @@ def test_only_questions_whose_answer_is_a_figure_must_get_one():
     assert gives(Asked.COUNT, "至少要有多少人？", "有三名以上具备相应职业资格的专职工作人员")
 
 
+def test_contact_details_must_be_stated_to_be_answered():
+    question = "What's the phone number or email for questions about the pilot scheme?"
+    assert asked(question) is Asked.CONTACT and asked("试点申报材料要在哪个网站上提交？") is Asked.CONTACT
+    assert must_state(Asked.CONTACT, question)
+    assert not must_state(Asked.CONTACT, "服务场所要不要公示监督电话？")  # whether, not which number
+    assert not gives(Asked.CONTACT, question, "在服务场所明示监督电话")
+    assert gives(Asked.CONTACT, question, "咨询电话：010-84201234")
+    assert gives(Asked.CONTACT, question, "请登录 www.mohrss.gov.cn 查询")
+
+
 def test_a_period_answers_how_long():
     question = "How long does an agency have to report a change of address?"
     assert asked(question) is Asked.DATE
