@@ -51,7 +51,6 @@ class Term:
 
     forms: tuple[str, ...]
     weight: float
-TitleOf = Callable[[str], str | None]
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,6 @@ def extract_answer(
     chunks: list[Chunk],
     tokenizer: ChineseTokenizer,
     similarity: SentenceSimilarity | None = None,
-    title_of: TitleOf | None = None,
 ) -> Extract:
     """The best sentence among the first citations, preferring the first citation."""
     total = sum(t.weight for t in terms) or 1.0
@@ -144,7 +142,7 @@ def extract_answer(
 
     def score(cand) -> float:
         rank, chunk, _, _, sentence, sim = cand
-        matched = _as_matched(sentence, title_of(chunk.doc_id) if title_of is not None else None)
+        matched = _as_matched(sentence, chunk.doc_title)
         words = set(tokenizer.tokenize_cached(matched))
         present = [t.weight for t in terms if any(f in words or (len(f) > 1 and f in matched) for f in t.forms)]
         lexical = sum(present) / total

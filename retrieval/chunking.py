@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .doc_header import first_fact, header_facts
 from .documents import AUTHORITY_LABELS_ZH, SHIPPED_AUTHORITIES, Document
 
-CHUNKER_VERSION = "clause-v3"
+CHUNKER_VERSION = "clause-v4"
 MAX_UNIT_CHARS = 300
 TARGET_PIECE_CHARS = 200
 SMALL_UNIT_CHARS = 120
@@ -44,6 +44,10 @@ _DATE_LINE_RE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 _SENTENCE_FINAL = "。！？；，.!?;,"
 _HEADING_MAX = 40
 _SENT_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+SHORT_LINE = 30
+# GB/T 9704's names of a signature block's parts, and the dates gov.cn pages label it with.
+SIGNATURE_CONTEXT = "发文机关署名；成文日期（印发日期、发布日期）"
+_ENDS = "。！？；!?;：:"
 
 
 @dataclass(frozen=True)
@@ -90,16 +94,29 @@ class Chunk(Span):
 
 
 def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
-    """(start, end) document offsets of each sentence of a chunk."""
-    out = []
+    """(start, end) document offsets of each sentence of a chunk.
+
+    Short unpunctuated lines in a row are one sentence: a signature block (four bodies on
+    four lines, then the date) or a title over its reference number is read as a whole,
+    not as fragments too short to answer anything.
+    """
+    out: list[tuple[int, int]] = []
+    open_block = False  # the last span is a block of short lines that may go on
     for m in _SENT_RE.finditer(chunk.text):
         a, b = m.start(), m.end()
         while a < b and chunk.text[a].isspace():
             a += 1
-        if b - a > 1:
+        if b - a <= 1:
+            continue
+        piece = chunk.text[a:b]
+        line = b < len(chunk.text) and chunk.text[b] == "\n" or b == len(chunk.text)
+        short_line = line and len(piece) <= SHORT_LINE and not piece.startswith("|") and piece[-1] not in _ENDS
+        if short_line and open_block:
+            out[-1] = (out[-1][0], chunk.start + b)
+        else:
             out.append((chunk.start + a, chunk.start + b))
+        open_block = short_line
     return out
-
 
 
 # A sentence longer than this lists several things (总体要求's 280-character sentence names the
@@ -422,6 +439,9 @@ def chunk_document(doc: Document) -> list[Chunk]:
             context = f"{doc.title}{SECTION_SEP}{section}"
         if unit.path and unit.path[0][0] == "front":
             context = f"{section}\n{document_header(doc)}"
+        elif unit.path and unit.path[0][0] == "sign":
+            # What a signature block is, in the words people ask for it with: it holds no sentence.
+            context = f"{context}\n{SIGNATURE_CONTEXT}"
         span = doc.text[unit.start : unit.end]
         pieces = _pieces(span)
         for n, (a, b) in enumerate(pieces, start=1):

@@ -324,7 +324,6 @@ class Engine:
             [h.chunk for h in result.hits],
             self.tokenizer,
             _sentence_similarity(state.index, result),
-            lambda doc_id: (d.title if (d := state.index.document(doc_id)) is not None else None),
         )
         timings["answer"] = _ms(t)
         lead = ""

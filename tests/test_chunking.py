@@ -86,3 +86,22 @@ def test_paged_document_reports_page_numbers():
     chunks = chunk_document(doc)
     assert [c.page for c in chunks] == [1, 2]
     assert chunks[1].section == "二、措施"
+
+
+def test_a_signature_block_is_one_sentence_and_long_sentences_get_clause_windows(docs):
+    """Four bodies on four lines over a date are read as one sentence, not five fragments; a
+    280-character sentence is also embedded in windows of its comma clauses."""
+    from retrieval.chunking import SIGNATURE_CONTEXT, embedded_spans
+
+    chunks = {c.chunk_id: c for c in chunk_document(docs["notice"])}
+    sign = chunks["notice:sign"]
+    assert [sign.text[a - sign.start : b - sign.start] for a, b in sentence_spans(sign)] == [sign.text]
+    assert sign.text.endswith("2025年5月16日") and SIGNATURE_CONTEXT in sign.context
+    head = chunks["notice:front"]
+    first = sentence_spans(head)[0]
+    assert head.text[first[0] - head.start : first[1] - head.start].endswith("人社部发〔2025〕27号")
+    long = chunks["notice:1~1"]
+    sentences, spans = sentence_spans(long), embedded_spans(long)
+    windows = [long.text[a - long.start : b - long.start] for a, b in spans if (a, b) not in sentences]
+    assert windows and all(len(w) <= 60 for w in windows)
+    assert any("机制创新、政策创新、平台创新、模式创新" in w for w in windows)

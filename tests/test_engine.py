@@ -24,6 +24,11 @@ def test_deadline_question_answers_with_the_date_and_cites_the_notice(engine):
     assert {"embed", "bm25", "faiss", "fusion", "answer", "total"} <= set(a.timings_ms)
 
 
+def test_the_notices_date_is_answered_from_its_signature_block(engine):
+    answer = engine.ask("这个通知是哪天发布的")
+    assert "2025年5月16日" in answer.answer and answer.answer_chunk_id == "notice:sign"
+
+
 def test_citation_offsets_point_into_the_document(engine):
     a = engine.ask("跨企业培训中心由谁来建设？")
     for c in a.citations:
