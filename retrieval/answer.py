@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .asked import Asked, asked, gives
-from .chunking import Chunk, sentence_spans
+from .chunking import Chunk, answer_spans
 from .lexical import ChineseTokenizer, LexicalIndex
 from .query import PreparedQuery
 from .text import has_cjk
@@ -69,6 +69,12 @@ def _after_question(chunk: Chunk, a: int, b: int) -> tuple[int, int]:
     if m and m.end() < len(sentence.rstrip()) - 1:
         return a + m.end(), b
     return a, b
+
+
+def _same_sentence(chunk: Chunk, end: int, next_start: int) -> bool:
+    """Whether a span ending at `end` and the next one are windows of one sentence."""
+    gap = chunk.text[end - chunk.start - 1 : next_start - chunk.start]
+    return next_start == end and not any(c in gap for c in "。！？；!?;\n")
 
 
 def answer_terms(query: PreparedQuery, lexical: LexicalIndex) -> list[Term]:
@@ -126,7 +132,7 @@ def extract_answer(
     kind = asked(question)
     candidates: list[tuple[int, Chunk, list[tuple[int, int]], int, str, float | None]] = []
     for rank, chunk in enumerate(chunks[: len(RANK_PENALTY)]):
-        original = sentence_spans(chunk)
+        original = answer_spans(chunk)
         spans = [_after_question(chunk, a, b) for a, b in original]
         for i, (a, b) in enumerate(spans):
             sentence = chunk.text[a - chunk.start : b - chunk.start]
@@ -161,8 +167,10 @@ def extract_answer(
     _, chunk, spans, i, _, _ = best
     offset = chunk.start
     a, b = spans[i]
-    # A short sentence (a lead-in, a heading) reads better with the one after it.
-    if b - a < 40 and i + 1 < len(spans):
+    # A short sentence (a lead-in, a heading) reads better with the one after it, and a clause
+    # window of a long sentence with the window after it: what it lists often follows (组建…
+    # 创新联合体，| 加强关键核心技术研发…).
+    if i + 1 < len(spans) and (b - a < 40 or _same_sentence(chunk, b, spans[i + 1][0])):
         b = spans[i + 1][1]
     text = chunk.text[a - offset : b - offset].strip()
     lead = _LEAD.match(text)

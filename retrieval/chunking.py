@@ -127,23 +127,38 @@ CLAUSE_WINDOW = 60
 _CLAUSE_RE = re.compile(r"[^，：,:]+[，：,:]?")
 
 
+def clause_windows(chunk: Chunk, a: int, b: int) -> list[tuple[int, int]]:
+    """A long sentence's windows of whole comma clauses, each up to CLAUSE_WINDOW characters."""
+    sentence = chunk.text[a - chunk.start : b - chunk.start]
+    out = []
+    start = end = 0
+    for m in _CLAUSE_RE.finditer(sentence):
+        if m.end() - start > CLAUSE_WINDOW and end > start:
+            out.append((a + start, a + end))
+            start = end
+        end = m.end()
+    if start > 0 and end > start:
+        out.append((a + start, a + end))
+    return out
+
+
 def embedded_spans(chunk: Chunk) -> list[tuple[int, int]]:
     """The spans of a chunk that get a vector of their own: its sentences, and the clause
     windows of its long sentences (each sentence first, then its windows)."""
     out = []
     for a, b in sentence_spans(chunk):
         out.append((a, b))
-        if b - a <= LONG_SENTENCE:
-            continue
-        sentence = chunk.text[a - chunk.start : b - chunk.start]
-        start = end = 0
-        for m in _CLAUSE_RE.finditer(sentence):
-            if m.end() - start > CLAUSE_WINDOW and end > start:
-                out.append((a + start, a + end))
-                start = end
-            end = m.end()
-        if start > 0 and end > start:
-            out.append((a + start, a + end))
+        if b - a > LONG_SENTENCE:
+            out += clause_windows(chunk, a, b)
+    return out
+
+
+def answer_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """The spans a short answer is chosen from: sentences, a long one by its clause windows."""
+    out = []
+    for a, b in sentence_spans(chunk):
+        windows = clause_windows(chunk, a, b) if b - a > LONG_SENTENCE else []
+        out += windows or [(a, b)]
     return out
 
 

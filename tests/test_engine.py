@@ -29,6 +29,15 @@ def test_the_notices_date_is_answered_from_its_signature_block(engine):
     assert "2025年5月16日" in answer.answer and answer.answer_chunk_id == "notice:sign"
 
 
+def test_a_long_sentence_is_answered_by_its_clauses_not_whole(engine):
+    """总体要求's first sentence is 280 characters: the answer is the clauses that hold the asked
+    part (and the clauses after them, which often list it), not the whole sentence."""
+    answer = engine.ask("通知提出要培育哪些面向制造业的人力资源服务机构？")
+    assert len(answer.answer) <= 140, answer.answer
+    answer = engine.ask("创新联合体重点要加强哪类技术的研发？")
+    assert "关键核心技术" in answer.answer and len(answer.answer) <= 140
+
+
 def test_citation_offsets_point_into_the_document(engine):
     a = engine.ask("跨企业培训中心由谁来建设？")
     for c in a.citations:
