@@ -59,8 +59,9 @@ def quality(results: dict[str, dict]) -> str:
     for d in evals:
         s = d["summary"]
         k = d["k"]
+        added = " — with the test regulation and plan added" if d.get("library") else ""
         rows.append([
-            f"`{d['dataset']}` ({d['answerable']} answerable + {d['out_of_scope']} out of scope)",
+            f"`{d['dataset']}` ({d['answerable']} answerable + {d['out_of_scope']} out of scope){added}",
             d["role"],
             *(_f2(s[f"recall@{k}"]), _f2(s["top1"]), _f2(s["oos_acc"]), str(s["false_abstain"]), _f2(s["answer_acc"])),
             f"{s['median_citation_chars']:.0f}",

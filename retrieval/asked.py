@@ -23,7 +23,7 @@ class Asked(str, Enum):
 
 
 _Q_MONEY = re.compile(
-    r"多少钱|多少元|几元|多少万|几万|多少亿|几亿|金额|额度|标准是多少|费用是多少|多少资金|多少经费|多少补[助贴]|"
+    r"多少钱|多少元|几元|多少万|几万|多少亿|几亿|金额|额度|标准是多少|费用是多少|多少[\u4e00-\u9fff]{0,4}(?:资金|经费|补[助贴]|奖[励补])|"
     r"补[助贴]多少|资助多少|减免多少|(?:能|可以?)?(?:拿|领|给|补|减|免|贴)[到了]?多少|比例是多少|税率|规模.{0,4}多少|"
     r"\bhow much (?:money|funding|subsidy|grant|rent|tax|does|do|is|will|can)\b|\bwhat (?:is|'s) the (?:amount|rate|budget|size)\b|"
     r"\bhow much\b",
@@ -34,7 +34,7 @@ _Q_DATE = re.compile(
     re.I,
 )
 _Q_COUNT = re.compile(r"多少个|几个|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)
-_Q_AMOUNT = re.compile(r"(?:是|为|有|要)多少(?![个家人项类所年天])|多少(?:钱|元)?[？?]?$|\bwhat (?:is|'s) the (?:number|figure)\b", re.I)
+_Q_AMOUNT = re.compile(r"(?:是|为|有|要)多少(?![个家人项类所年天])|多少(?:钱|元)?(?:[？?]|$)|\bwhat (?:is|'s) the (?:number|figure)\b", re.I)
 _Q_REFERENCE = re.compile(r"文号|字号|发文号|\b(?:document|reference|file) (?:number|no)\b", re.I)
 _Q_CONTACT = re.compile(
     r"电话|联系方式|邮箱|电子邮件|网址|网站|热线|地址在|地址是|什么地址|哪个系统|哪个平台上|"
@@ -103,8 +103,13 @@ def asked(question: str) -> Asked:
     return Asked.OTHER
 
 
+# An item's own number (2.强化金融支持, （三）, 一、) is not a figure the item states.
+_ITEM_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.、．](?!\d)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)")
+
+
 def states(kind: Asked, text: str) -> bool:
     """Whether `text` holds a value of the asked kind (OTHER: always)."""
+    text = _ITEM_NUMBER.sub("", text)
     if kind is Asked.REFERENCE:
         return any(not _cited(text, m.start()) for m in _REFERENCE.finditer(text))
     pattern = _VALUE.get(kind)
@@ -123,11 +128,13 @@ def _cited(text: str, at: int) -> bool:
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*([个家年人天项类条所万亿])")
 # "多少个城市 / 多少家机构": a number is the answer. "几家" also means "a few" (上下游几家厂子),
 # and "哪几类" asks for a list.
-_NUMBER_ASKED = re.compile(r"多少\s*[个家年人天所]|\bhow many\b", re.I)
+# 有效期几年 / 几个工作日 ask for a number too; 近几年 does not.
+_NUMBER_ASKED = re.compile(r"多少\s*[个家年人天所]|(?<![近这前后])几\s*(?:年|天|个月|个工作日)|\bhow many\b", re.I)
 
 
 def states_count(question: str, text: str) -> bool:
     """A count in the unit the question asks for (多少个 → N个); a year is not a count."""
+    text = _ITEM_NUMBER.sub("", text)
     unit = _ASKED_UNIT.search(question)
     if unit:
         u = unit.group(1)

@@ -35,7 +35,7 @@ def load_dataset(path: str | Path) -> list[EvalItem]:
         items.append(
             EvalItem(
                 id=row.get("id", f"line{n}"),
-                category=row.get("category", ""),
+                category=row.get("category") or row.get("kind", ""),  # our users' sets say "kind"
                 q=row["q"],
                 evidence=row.get("evidence", []),
                 answer_has=row.get("answer_has", []),

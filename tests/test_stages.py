@@ -34,6 +34,15 @@ def test_only_questions_whose_answer_is_a_figure_must_get_one():
     assert gives(Asked.COUNT, "至少要有多少人？", "有三名以上具备相应职业资格的专职工作人员")
 
 
+def test_question_forms_that_ask_for_a_figure():
+    assert asked("省级财政每年给每个城市拨多少专项资金？") is Asked.MONEY
+    assert must_state(asked("单笔贷款最高能贷多少？要什么条件？"), "单笔贷款最高能贷多少？要什么条件？")
+    assert must_state(Asked.COUNT, "许可证有效期几年？") and not must_state(Asked.COUNT, "近几年发展得怎么样？")
+    # An item's own number is not a figure it states.
+    assert not states(Asked.AMOUNT, "2.强化金融支持。") and states(Asked.AMOUNT, "贷款额度不超过500万元")
+    assert not gives(Asked.COUNT, "有效期几年？", "3.完善许可制度。")
+
+
 def test_contact_details_must_be_stated_to_be_answered():
     question = "What's the phone number or email for questions about the pilot scheme?"
     assert asked(question) is Asked.CONTACT and asked("试点申报材料要在哪个网站上提交？") is Asked.CONTACT
