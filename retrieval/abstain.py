@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 from .asked import ASKED_LABEL_EN, ASKED_LABEL_ZH, asked, gives, must_state
 from .index_store import SearchIndex
 from .lexical import ChineseTokenizer
@@ -28,6 +30,8 @@ from .text import split_sentences
 NOUN_WEIGHT = 3.0
 # A long compound the corpus knows (灵活就业人员) should not outweigh the short word it does not (社保).
 MAX_WORD_WEIGHT = 4
+# The same for English, in letters: "hr service agencies" (a glossary phrase) must not outweigh "rent".
+MAX_PHRASE_WEIGHT_EN = 9
 # Parts of speech that name a topic (jieba's tags): nouns, names, idioms, abbreviations, verbal nouns.
 _TOPIC_POS = ("n", "l", "j", "i", "vn", "nz", "ns", "nt", "nr")
 # Places only: jieba tags person names too eagerly (黑客 is "nr") and organisation
@@ -78,9 +82,37 @@ class AbstentionPolicy:
     grey_min_dense_en: float = 0.865
 
 
+# The thing an English question asks for: the noun after "what / which / how much / how many",
+# i.e. the last of the content words that follow it ("which older rule" → rule).
+_EN_FOCUS = re.compile(r"\b(?:what|which|how much|how many)\s+(?:kinds? of |types? of |sorts? of )?((?:[a-z][a-z\-']*\s*){1,4})", re.I)
+_NOT_A_FOCUS = frozenset("do does did is are was were can could will would should must may might has have had".split())
+
+
+def _english_focus(question: str) -> str | None:
+    m = _EN_FOCUS.search(question)
+    if m is None:
+        return None
+    run = []
+    for word in m.group(1).lower().split():
+        if word in _NOT_A_FOCUS or word in ENGLISH_STOP_WORDS:
+            break
+        run.append(word)
+    return run[-1] if run else None
+
+
+def _as_typed(phrase: str, question: str) -> str:
+    """An English phrase as the question wrote it ("HR service", not "hr service"); still plain words."""
+    m = re.search(rf"(?<![A-Za-z]){re.escape(phrase)}(?![A-Za-z])", question, re.I)
+    typed = m.group(0) if m else phrase
+    return typed if re.fullmatch(r"[A-Za-z][A-Za-z\- ]{0,39}", typed) else phrase
+
+
 def _carried(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[float, float]:
     """(total, known) weight of English phrases: known when a lexicon carries them into the corpus's terms."""
-    return float(sum(len(p) for p, _ in terms)), float(sum(len(p) for p, t in terms if t))
+    return (
+        float(sum(min(len(p), MAX_PHRASE_WEIGHT_EN) for p, _ in terms)),
+        float(sum(min(len(p), MAX_PHRASE_WEIGHT_EN) for p, t in terms if t)),
+    )
 
 
 class Abstainer:
@@ -169,7 +201,8 @@ class Abstainer:
             "unknown": list(vocab.unknown),
         }
         topic_zh = "、".join(vocab.known[:2]) or "相关内容"
-        topic_en = ", ".join(vocab.known[:2]) or "the topic"
+        original = result.query.original
+        topic_en = ", ".join(_as_typed(w, original) for w in vocab.known[:2]) or "the topic"
         # The topic as the documents write it: an English question's words are matched through their translations.
         topic = (
             tuple(t for _, terms in result.query.english_terms for t in terms) if english else vocab.known
@@ -180,6 +213,17 @@ class Abstainer:
                 "detail-missing",
                 f"文件提到了{topic_zh}，但没有说明{ASKED_LABEL_ZH[kind]}。",
                 f"The documents mention {topic_en} but do not state {ASKED_LABEL_EN[kind]}.",
+                signals,
+            )
+        focus = _english_focus(result.query.normalized) if english else None
+        if focus is not None and focus in vocab.unknown:
+            # "What rent do agencies pay in the park?": the thing asked for is a word the documents
+            # never use, however many of the question's other words they do.
+            return Decision(
+                False,
+                "detail-missing" if vocab.known else "off-topic",
+                f"文件提到了{topic_zh}，但没有说明所问的内容。",
+                f"The documents mention {topic_en} but say nothing about {_as_typed(focus, result.query.original)}.",
                 signals,
             )
         if vocab.unknown_names and not _SELF.search(result.query.normalized):
@@ -203,7 +247,8 @@ class Abstainer:
         missing = "、".join(vocab.unknown[:2])
         if vocab.known and missing:
             zh = f"文件提到了{topic_zh}，但没有说明{missing}。"
-            en = f"The documents mention {topic_en} but say nothing about {', '.join(vocab.unknown[:2])}."
+            missing_en = ", ".join(_as_typed(w, original) for w in vocab.unknown[:2])
+            en = f"The documents mention {topic_en} but say nothing about {missing_en}."
             reason = "detail-missing"
         else:
             zh, en, reason = "这几份文件没有涉及这个问题。", "These documents do not cover this question.", "off-topic"
