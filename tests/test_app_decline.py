@@ -116,3 +116,15 @@ def test_real_model_declines_the_park_rent_with_its_related_clauses(app_env, eng
     assert explanation in [t.value for t in at.text]
     assert RELATED_HEADING in markdown_text(at)
     assert len([p for p in at.page_link if "documents" in p.proto.page]) == len(expected.related)
+
+
+def test_the_library_decline_sentence_is_kept_apart_from_its_explanation(fast_engine):
+    """With documents an administrator added, the fixed sentence differs; the page still tells it
+    from the explanation (which may repeat the question's words and is shown as plain text)."""
+    from retrieval.engine import DECLINE_EN_LIBRARY, DECLINE_ZH_LIBRARY
+
+    declined = fast_engine.ask(DETAIL_MISSING)
+    explanation, _ = decline_parts(declined)
+    for sentence in (DECLINE_ZH_LIBRARY, DECLINE_EN_LIBRARY):
+        as_with_library = dataclasses.replace(declined, answer=f"{explanation} {sentence}")
+        assert decline_parts(as_with_library) == (explanation, sentence)
