@@ -34,9 +34,13 @@ class PreparedQuery:
 
     @property
     def dense_text(self) -> str:
-        """What is embedded: an English question travels with its translated terms, since
-        the small multilingual model matches English to Chinese clauses only loosely."""
-        return self.lexical_text if self.english else self.normalized
+        """What is embedded: an English question travels with the most direct translation of each
+        of its words, since the small multilingual model matches English to Chinese clauses only
+        loosely; a word's other senses ("regulation" → 规定, 规范, 章程) would blur the vector."""
+        if not self.english:
+            return self.normalized
+        direct = " ".join(terms[0] for _, terms in self.english_terms if terms)
+        return f"{self.normalized} {direct}" if direct else self.normalized
 
 
 class QueryPreparer:
