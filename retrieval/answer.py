@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .asked import Asked, asked, gives
+from .asked import Asked, asked, gives, is_yes_no
 from .chunking import Chunk, answer_spans
 from .lexical import ChineseTokenizer, LexicalIndex
 from .query import PreparedQuery
@@ -41,6 +41,8 @@ RANK_PENALTY = (0.0, 0.12, 0.2)
 # The same fact in the notice and in a restatement of it: quote the notice.
 AUTHORITY_PENALTY = {"official interpretation": 0.2, "commentary": 0.3}
 SHORT_PENALTY = 0.3
+# A yes/no question is answered with its deciding clause whole when the clause is this short.
+WHOLE_RULE_CHARS = 160
 
 SentenceSimilarity = Callable[[Chunk, int, int], float | None]
 
@@ -172,6 +174,10 @@ def extract_answer(
     # 创新联合体，| 加强关键核心技术研发…).
     if i + 1 < len(spans) and (b - a < 40 or _same_sentence(chunk, b, spans[i + 1][0])):
         b = spans[i + 1][1]
+    if is_yes_no(question) and chunk.end - chunk.start <= WHOLE_RULE_CHARS:
+        # Yes or no is decided by the whole rule, not one sentence of it: "要先报人社部审批吗？"
+        # is answered by 印发 and, in the next sentence, 报送省级有关部门备案.
+        a, b = spans[0][0], spans[-1][1]
     text = chunk.text[a - offset : b - offset].strip()
     lead = _LEAD.match(text)
     if lead and len(text) - lead.end() >= 12:

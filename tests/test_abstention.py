@@ -102,6 +102,9 @@ def test_wrong_premise_gets_the_correcting_clause(engine):
     a = engine.ask("实施方案是不是要先报人社部审批？")
     assert a.answerable
     assert _cites(a, "报送省级有关部门备案", k=3)
+    # The short rule is quoted whole: the sentence that corrects the premise is part of it.
+    a = engine.ask("实施方案是不是要先报人社部审批通过才能印发？9月底前交上去就行吧")
+    assert "报送省级有关部门备案" in a.answer and "9月底前印发" in a.answer, a.answer
 
 
 def test_an_interpretation_answer_never_quotes_its_restated_question(engine):
