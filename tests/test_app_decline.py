@@ -63,6 +63,9 @@ def test_off_topic_decline_has_no_explanation_and_no_related_clauses(fast_app_en
     assert RELATED_HEADING not in markdown_text(at)
     assert not [p for p in at.page_link if "documents" in p.proto.page]
     assert [t.value for t in at.text] == [OFF_TOPIC]  # the question itself, nothing else as text
+    # Not "nearest": an off-topic question has no near official question, only examples.
+    text = markdown_text(at)
+    assert "Questions these documents do answer" in text and "Nearest official questions" not in text
 
 
 def test_english_decline_keeps_the_english_sentence_apart_from_its_explanation(fast_app_env, fast_engine):

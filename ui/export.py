@@ -17,6 +17,7 @@ from retrieval.engine import Answer
 from retrieval.text import has_cjk
 
 from .fonts import add_cjk_font
+from .text import suggestions_heading
 
 TITLE = "政策问答 · 对话记录 Policy Q&A conversation"
 SCOPE = "依据人社部发〔2025〕27号通知、政策解读及相关文件整理，仅供参考；以文件原文为准。"
@@ -64,7 +65,7 @@ def conversation_lines(turns: Sequence[Turn], built_at: str, exported: dt.dateti
         if not ans.answerable:
             out.append(Line("answer", f"{DECLINED}。{ans.answer}"))
             if ans.suggestions:
-                out.append(Line("note", "相近的官方问答 Nearest official questions：" + "；".join(ans.suggestions)))
+                out.append(Line("note", suggestions_heading(ans.reason) + "：" + "；".join(ans.suggestions)))
             continue
         out.append(Line("answer", f"答 A：{ans.answer}"))
         for c in ans.citations:

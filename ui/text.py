@@ -57,3 +57,11 @@ def find_all(text: str, needle: str) -> list[tuple[int, int]]:
         spans.append((at, at + len(n)))
         at = lowered.find(n, at + len(n))
     return spans
+
+
+def suggestions_heading(reason: str) -> str:
+    """What the official questions offered under a decline are: near the question when its topic is
+    the documents', otherwise only examples of what the documents do answer (not "related")."""
+    if reason == "detail-missing":
+        return "相近的官方问答 Nearest official questions"
+    return "文件能回答的问题，例如 · Questions these documents do answer, for example"

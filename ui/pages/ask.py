@@ -11,6 +11,7 @@ from retrieval.engine import MAX_QUESTION_CHARS, Answer, Citation, QuestionError
 from retrieval.followup import complete
 from ui.auth import allow_feedback, is_admin
 from ui.components import authority_badge, citation_card, declined_notice, related_heading
+from ui.text import suggestions_heading
 from ui.engine_resource import get_engine, get_feedback_store
 from ui.auto_overview import clause_ocr_note
 from ui.scope_picker import current_scope, scope_picker
@@ -135,7 +136,7 @@ def show_answer(i: int, entry: dict) -> None:
                 citation_card(rank=None, ref=ref, spans=[])
                 clause_ocr_note(engine, ref.chunk_id)
         if ans.suggestions:
-            st.markdown("相近的官方问答 Nearest official questions:")
+            st.markdown(suggestions_heading(ans.reason) + ":")
             for j, s in enumerate(ans.suggestions):
                 st.button(s, key=f"pqa_sug_{i}_{j}", on_click=queue, args=(s,), icon=":material/help:")
     else:
