@@ -154,6 +154,8 @@ class IndexStatus:
     corpus_hash: str
     index_dir: str
     notice: str
+    # Documents an administrator added (beyond the notice, its interpretation and the commentary).
+    added_documents: int = 0
 
 
 @dataclass(frozen=True)
@@ -288,7 +290,8 @@ class Engine:
         return self._state.searcher.dense_enabled
 
     def status(self) -> IndexStatus:
-        m = self._state.index.manifest
+        state = self._state
+        m = state.index.manifest
         return IndexStatus(
             documents=m.n_documents,
             chunks=m.n_chunks,
@@ -298,6 +301,7 @@ class Engine:
             corpus_hash=m.corpus_hash,
             index_dir=str(self.settings.index_dir),
             notice=self.notice,
+            added_documents=sum(d.authority not in SHIPPED_AUTHORITIES for d in state.index.documents),
         )
 
     def search(self, question: str, top_k: int | None = None, scope: Scope | None = None) -> SearchResult:

@@ -158,3 +158,9 @@ def test_a_decline_with_added_documents_does_not_say_only_the_notice_is_covered(
     answer = library_with_laws.engine.ask("今天上海的天气怎么样？")
     assert not answer.answerable
     assert answer.answer.endswith(DECLINE_ZH_LIBRARY) and "本系统只回答" not in answer.answer
+    # Nor does the sidebar.
+    from ui.sidebar import sources_note
+
+    added = library_with_laws.engine.status().added_documents
+    assert added == 2 and "管理员添加的2份文件" in sources_note(added) and "仅依据" not in sources_note(added)
+    assert sources_note(0).startswith("仅依据")

@@ -14,6 +14,13 @@ def _built_at(value: str) -> str:
     return value.replace("T", " ")[:16] + " UTC" if value else "—"
 
 
+def sources_note(added: int) -> str:
+    """What the answers come from: the shipped documents, and as many as an administrator added."""
+    if not added:
+        return "仅依据人社部发〔2025〕27号通知、政策解读及一篇媒体解读作答，不构成法律意见。"
+    return f"依据人社部发〔2025〕27号通知、政策解读、一篇媒体解读及管理员添加的{added}份文件作答，不构成法律意见。"
+
+
 def index_status(engine: Engine) -> None:
     s = engine.status()
     with st.sidebar:
@@ -26,4 +33,4 @@ def index_status(engine: Engine) -> None:
         st.caption(f"模型 Model: {escape_markdown(s.model or '无 none')}  \n构建于 Built at: {_built_at(s.built_at)}")
         if s.notice:
             st.warning(s.notice)
-        st.caption("仅依据人社部发〔2025〕27号通知、政策解读及一篇媒体解读作答，不构成法律意见。")
+        st.caption(sources_note(s.added_documents))

@@ -178,9 +178,13 @@ def show_answer(i: int, entry: dict) -> None:
 
 
 st.title("问答 Ask")
+_added = engine.status().added_documents
 st.caption(
     "就人社部发〔2025〕27号《关于开展人力资源服务业与制造业融合发展试点工作的通知》及其解读提问，"
     "每个回答都附原文出处。 Ask about the notice; every answer cites its source clause."
+    if not _added
+    else f"就人社部发〔2025〕27号通知及其解读、以及管理员添加的{_added}份文件提问，每个回答都附原文出处。 "
+    f"Ask about the notice and the {_added} documents added; every answer cites its source clause."
 )
 
 scope_picker(engine)
