@@ -16,6 +16,7 @@ _LATIN_RE = re.compile(r"[A-Za-z]{2,}")
 _EN_WORD_RE = re.compile(r"[a-z][a-z\-']*")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 MAX_SPAN = 6
+SYNONYMS_PER_WORD = 2
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class PreparedQuery:
     english_terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Other dictionary senses of the glossary's words: not searched, but they can name a document.
     senses: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # 词林 synonyms the corpus uses, of Chinese words it does not (假招聘's 假 → 虚假): embedded, not searched.
+    synonyms: tuple[str, ...] = ()
 
     @property
     def dense_text(self) -> str:
@@ -38,7 +41,9 @@ class PreparedQuery:
         of its words, since the small multilingual model matches English to Chinese clauses only
         loosely; a word's other senses ("regulation" → 规定, 规范, 章程) would blur the vector."""
         if not self.english:
-            return self.normalized
+            # A colloquial word travels with the corpus's synonyms of it, as English travels with
+            # its translations (in BM25 they cost more precision than they gained).
+            return f"{self.normalized} {' '.join(self.synonyms)}" if self.synonyms else self.normalized
         direct = " ".join(terms[0] for _, terms in self.english_terms if terms)
         return f"{self.normalized} {direct}" if direct else self.normalized
 
@@ -126,5 +131,12 @@ class QueryPreparer:
             lexical_text = f"{normalized} {translated}"
         tokens = tuple(self.tokenizer.tokenize(lexical_text))
         tokens += tuple(t for t in self.vocabulary_in(normalized) if t not in tokens)
-        return PreparedQuery(question, normalized, lexical_text, tokens, english, english_terms, senses)
+        synonyms = () if english else self._synonyms(normalized)
+        return PreparedQuery(question, normalized, lexical_text, tokens, english, english_terms, senses, synonyms)
+
+    def _synonyms(self, normalized: str) -> tuple[str, ...]:
+        if self.bridge is None:
+            return ()
+        unknown = [w for w, _ in self.tokenizer.content_words(normalized) if w not in self.vocabulary]
+        return tuple(dict.fromkeys(t for w in unknown for t in self.bridge.chinese(w)[:SYNONYMS_PER_WORD]))
 
