@@ -45,7 +45,7 @@ _SELF = re.compile(r"我们|我司|我市|我省|本市|本省|咱|我是|我在
 # Clauses whose text counts as "retrieved" for the vocabulary signal.
 RETRIEVED_DEPTH = 5
 # Citations read for the asked detail.
-DETAIL_DEPTH = 3
+DETAIL_DEPTH = 5
 
 
 @dataclass(frozen=True)

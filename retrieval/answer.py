@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .asked import Asked, asked, gives, is_yes_no
+from .asked import Asked, asked, gives, is_yes_no, must_state
 from .chunking import Chunk, answer_spans
 from .lexical import ChineseTokenizer, LexicalIndex
 from .query import PreparedQuery
@@ -38,6 +38,7 @@ DENSE_WEIGHT = 8.0  # per unit of cosine similarity below the best candidate's (
 ASKED_BONUS = 0.35
 DAY_BONUS = 0.2
 RANK_PENALTY = (0.0, 0.12, 0.2)
+DETAIL_RANK_PENALTY = (0.25, 0.3)  # citations 4 and 5, read only for a figure that must be stated
 # The same fact in the notice and in a restatement of it: quote the notice.
 AUTHORITY_PENALTY = {"official interpretation": 0.2, "commentary": 0.3}
 SHORT_PENALTY = 0.3
@@ -133,7 +134,9 @@ def extract_answer(
     total = sum(t.weight for t in terms) or 1.0
     kind = asked(question)
     candidates: list[tuple[int, Chunk, list[tuple[int, int]], int, str, float | None]] = []
-    for rank, chunk in enumerate(chunks[: len(RANK_PENALTY)]):
+    # A figure that must be stated may sit in citation 4 or 5 (abstention read that far to find it).
+    penalties = RANK_PENALTY + DETAIL_RANK_PENALTY if must_state(kind, question) else RANK_PENALTY
+    for rank, chunk in enumerate(chunks[: len(penalties)]):
         original = answer_spans(chunk)
         spans = [_after_question(chunk, a, b) for a, b in original]
         for i, (a, b) in enumerate(spans):
@@ -154,7 +157,7 @@ def extract_answer(
         words = set(tokenizer.tokenize_cached(matched))
         present = [t.weight for t in terms if any(f in words or (len(f) > 1 and f in matched) for f in t.forms)]
         lexical = sum(present) / total
-        value = LEXICAL_WEIGHT * lexical - RANK_PENALTY[rank] - AUTHORITY_PENALTY.get(chunk.authority, 0.0)
+        value = LEXICAL_WEIGHT * lexical - penalties[rank] - AUTHORITY_PENALTY.get(chunk.authority, 0.0)
         if sim is not None:
             value += DENSE_WEIGHT * (sim - best_sim)
         if kind is not Asked.OTHER and gives(kind, question, sentence):

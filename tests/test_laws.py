@@ -164,3 +164,13 @@ def test_a_decline_with_added_documents_does_not_say_only_the_notice_is_covered(
     added = library_with_laws.engine.status().added_documents
     assert added == 2 and "管理员添加的2份文件" in sources_note(added) and "仅依据" not in sources_note(added)
     assert sources_note(0).startswith("仅依据")
+
+
+def test_a_figure_stated_in_the_fourth_citation_is_found_and_quoted(real_library_with_laws):
+    """The notice's clauses rank first on the words, the plan's target (不少于200家) fourth: abstention
+    reads the first five citations for the asked figure, and the answer quotes where it was found."""
+    answer = real_library_with_laws.engine.ask(
+        "At minimum, how many key factories should each pilot city's HR park or service platform be working with?"
+    )
+    assert answer.answerable, answer.answer
+    assert "200家" in answer.answer
