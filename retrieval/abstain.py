@@ -79,7 +79,7 @@ class AbstentionPolicy:
     # English: the share of content words the lexicons carry into the corpus's terms.
     min_coverage_en: float = 0.6
     grey_coverage_en: float = 0.4
-    grey_min_dense_en: float = 0.865
+    grey_min_dense_en: float = 0.88
 
 
 # The thing an English question asks for: the noun after "what / which / how much / how many",
