@@ -61,7 +61,10 @@ def chart(steps) -> alt.LayerChart:
         official = from_notice(step)
         rows.append(
             {
-                "步骤": f"{n + 1:02d} {step.title}",
+                # The axis shows the title before its bracketed note, which the list below and the
+                # tooltip give in full (a long label is cut with "…" otherwise).
+                "步骤": f"{n + 1:02d} {step.title.split('（')[0]}",
+                "全称": step.title,
                 "start": pd.Timestamp(step.start),
                 # Bars end after the last day, so a period ending 2027-12-31 covers that day.
                 "end": pd.Timestamp(step.end + dt.timedelta(days=1)),
@@ -80,7 +83,7 @@ def chart(steps) -> alt.LayerChart:
     source_legend = alt.Legend(orient="top", title=None)
     y = alt.Y("步骤:N", sort=list(frame["步骤"]), title=None, axis=alt.Axis(labelLimit=360, labelFontSize=13))
     x = alt.X("start:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount="month"))
-    tooltip = ["步骤", "日期", "类型", "状态", "来源"]
+    tooltip = ["全称", "日期", "类型", "状态", "来源"]
     color = alt.Color("状态:N", scale=status_scale, legend=alt.Legend(orient="top", title=None))
     # Not-in-the-notice dates: faded fill and a dashed outline, so they never look like official dates.
     opacity = alt.Opacity("来源:N", scale=alt.Scale(domain=[OFFICIAL_DATE, OTHER_DATE], range=[1.0, 0.25]), legend=source_legend)
