@@ -41,6 +41,7 @@ _NAME_POS = ("ns",)
 # the page say anything else (a link, a phone number, markup).
 _ECHO = re.compile(r"^(?:[\u4e00-\u9fff]{1,8}|[a-z][a-z\-]{0,19})$")
 # "我们是苏州的企业…": a question about the asker's own place is still a question about the policy.
+_SELF_EN = re.compile(r"\b(?:we|we're|our|i'm|i am|my)\b", re.I)
 _SELF = re.compile(r"我们|我司|我市|我省|本市|本省|咱|我是|我在")
 # Clauses whose text counts as "retrieved" for the vocabulary signal.
 RETRIEVED_DEPTH = 5
@@ -77,7 +78,7 @@ class AbstentionPolicy:
     grey_coverage: float = 0.3
     grey_min_dense: float = 0.89
     # English: the share of content words the lexicons carry into the corpus's terms.
-    min_coverage_en: float = 0.6
+    min_coverage_en: float = 0.55
     grey_coverage_en: float = 0.4
     grey_min_dense_en: float = 0.88
 
@@ -98,6 +99,13 @@ def _english_focus(question: str) -> str | None:
             break
         run.append(word)
     return run[-1] if run else None
+
+
+def _english_names(question: str, unknown: tuple[str, ...]) -> tuple[str, ...]:
+    """Words the lexicons do not carry that the question capitalises after its first word: names
+    of places and companies (Suzhou, Randstad) the documents never mention."""
+    typed = re.findall(r"(?<=[a-z0-9,;:] )[A-Z][a-z]+\b", question)
+    return tuple(dict.fromkeys(w for w in typed if w.lower() in unknown))
 
 
 def _as_typed(phrase: str, question: str) -> str:
@@ -171,11 +179,8 @@ class Abstainer:
         if not terms:
             return Vocabulary(0.0, (), ())
         total, known = _carried(terms)
-        return Vocabulary(
-            known / total,
-            tuple(p for p, t in terms if t),
-            tuple(p for p, t in terms if not t and _ECHO.match(p)),
-        )
+        unknown = tuple(p for p, t in terms if not t and _ECHO.match(p))
+        return Vocabulary(known / total, tuple(p for p, t in terms if t), unknown, _english_names(result.query.original, unknown))
 
     @staticmethod
     def _states_about(kind, topic: tuple[str, ...], result: SearchResult) -> bool:
@@ -226,14 +231,14 @@ class Abstainer:
                 f"The documents mention {topic_en} but say nothing about {_as_typed(focus, result.query.original)}.",
                 signals,
             )
-        if vocab.unknown_names and not _SELF.search(result.query.normalized):
+        if vocab.unknown_names and not _SELF.search(result.query.normalized) and not (english and _SELF_EN.search(result.query.normalized)):
             names = "、".join(vocab.unknown_names)
             return Decision(
                 False,
                 # Related clauses are worth showing only when the rest of the question is the documents' topic.
                 "detail-missing" if vocab.known else "off-topic",
                 f"文件没有提到{names}，也没有列出具体地方的情况。",
-                f"The documents do not mention {names} or any specific locality.",
+                f"The documents do not mention {names}, nor any specific place or company.",
                 signals,
             )
         lo, hi, dense_min = (

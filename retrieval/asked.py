@@ -26,7 +26,7 @@ _Q_MONEY = re.compile(
     r"多少钱|多少元|几元|多少万|几万|多少亿|几亿|金额|额度|标准是多少|费用是多少|多少[\u4e00-\u9fff]{0,4}(?:资金|经费|补[助贴]|奖[励补])|"
     r"补[助贴]多少|资助多少|减免多少|(?:能|可以?)?(?:拿|领|给|补|减|免|贴)[到了]?多少|比例是多少|税率|规模.{0,4}多少|"
     r"\bhow much (?:money|funding|subsidy|grant|rent|tax|does|do|is|will|can)\b|\bwhat (?:is|'s) the (?:amount|rate|budget|size)\b|"
-    r"\bhow much\b",
+    r"\bhow much\b|\bin (?:yuan|rmb|cny|renminbi)\b",
     re.I,
 )
 _Q_DATE = re.compile(

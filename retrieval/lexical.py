@@ -100,15 +100,24 @@ class ChineseTokenizer:
         ]
 
 
+def _key(phrase: str) -> str:
+    return re.sub(r"[\s-]+", " ", phrase)
+
+
+def _spaced(phrase: str) -> str:
+    return r"[\s-]+".join(re.escape(part) for part in _key(phrase).split(" "))
+
+
 class Glossary:
     """English policy phrases → Chinese terms, longest phrase first."""
 
     def __init__(self, entries: list[tuple[str, str]]) -> None:
         self.entries = sorted(entries, key=lambda e: -len(e[0]))
+        # "free-trade zone" and "free trade zone" are one phrase: a hyphen matches a space.
         self._re = re.compile(
-            r"(?<![a-z])(" + "|".join(re.escape(en) for en, _ in self.entries) + r")(?![a-z])"
+            r"(?<![a-z])(" + "|".join(_spaced(en) for en, _ in self.entries) + r")(?![a-z])"
         )
-        self._map = dict(self.entries)
+        self._map = {_key(en): zh for en, zh in self.entries}
 
     @classmethod
     def default(cls) -> Glossary:
@@ -120,8 +129,8 @@ class Glossary:
         return cls(entries)
 
     def phrases(self, text: str) -> list[str]:
-        """The English phrases of `text` that the glossary knows, in order."""
-        return [m.group(1) for m in self._re.finditer(text.lower())]
+        """The English phrases of `text` that the glossary knows, in order (hyphens as spaces)."""
+        return [_key(m.group(1)) for m in self._re.finditer(text.lower())]
 
     def matched_text(self, text: str) -> str:
         """The English phrases of `text` that the glossary knows, joined."""
@@ -130,7 +139,7 @@ class Glossary:
     def translate(self, text: str) -> str:
         """Chinese terms for the English phrases found in `text` (other words dropped)."""
         lowered = text.lower()
-        return " ".join(self._map[m.group(1)] for m in self._re.finditer(lowered))
+        return " ".join(self._map[_key(m.group(1))] for m in self._re.finditer(lowered))
 
 
 class LexicalIndex:

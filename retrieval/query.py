@@ -64,7 +64,10 @@ class QueryPreparer:
         self.vocabulary = vocabulary or {}
 
     def english_words(self, normalized: str) -> list[str]:
-        return [w for w in _EN_WORD_RE.findall(normalized.lower().replace("'s", "")) if len(w) > 1]
+        """Words, a hyphenated one as its parts ("end-of-programme", "shop-floor"): the lexicon
+        knows the parts, and a two-word gloss ("shop floor") still joins them."""
+        text = normalized.lower().replace("'s", "").replace("-", " ")
+        return [w for w in _EN_WORD_RE.findall(text) if len(w) > 1]
 
     def is_content_word(self, word: str) -> bool:
         return word not in self.tokenizer.stopwords and word not in ENGLISH_STOP_WORDS

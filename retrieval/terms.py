@@ -37,8 +37,14 @@ _GLOSS_STOP = frozenset(
 )
 
 
+# British spellings, as CC-CEDICT writes American ones (programme → program, recognised → recognized).
+_BRITISH = ((re.compile(r"mme$"), "m"), (re.compile(r"([^aeiou])re$"), r"\1er"), (re.compile(r"ence$"), "ense"),
+            (re.compile(r"is(e|ed|es|ing|ation)$"), r"iz\1"), (re.compile(r"our$"), "or"), (re.compile(r"ogue$"), "og"))
+
+
 def english_forms(word: str) -> list[str]:
-    """The look-up forms of an English word: plural folded, then -ed/-ing stripped (worked → work, running → run)."""
+    """The look-up forms of an English word: plural folded, then -ed/-ing stripped (worked → work, running → run),
+    then the American spelling of each (licence → license, centre → center)."""
     w = english_stem(word)
     forms = [w]
     for suffix, adds in (("ed", ("", "e")), ("ing", ("", "e"))):
@@ -47,7 +53,11 @@ def english_forms(word: str) -> list[str]:
             forms += [base + a for a in adds]
             if len(base) > 2 and base[-1] == base[-2]:
                 forms.append(base[:-1])  # running → run, planned → plan
-    return forms
+    for form in list(forms):
+        for pattern, american in _BRITISH:
+            if len(form) > 4 and pattern.search(form):
+                forms.append(pattern.sub(american, form))
+    return list(dict.fromkeys(forms))
 
 
 def english_stem(word: str) -> str:

@@ -61,6 +61,13 @@ def test_english_near_topic_questions_are_declined_saying_what_is_missing(engine
     assert "HR Service" in a.answer or "hr service" not in a.answer  # the question's words as typed
 
 
+def test_an_english_question_about_a_place_the_documents_never_name_is_declined(engine):
+    a = engine.ask("Is Suzhou on the final list of 39 pilot cities?")
+    assert not a.answerable and "Suzhou" in a.answer
+    # Describing oneself is not asking about the place.
+    assert engine.ask("We're a manufacturer based in Suzhou. What support can manufacturers get from the pilot?").answerable
+
+
 def test_a_topic_the_documents_never_name_is_declined_as_off_topic(engine):
     a = engine.ask("失业保险金怎么领取？")
     assert not a.answerable and a.reason in ("off-topic", "detail-missing")

@@ -91,6 +91,16 @@ def test_bridge_finds_phrases_whose_first_word_is_a_stopword():
     assert "take" not in found
 
 
+def test_british_spellings_and_hyphens_reach_the_lexicon():
+    from retrieval.lexical import Glossary
+
+    assert "program" in english_forms("programme") and "license" in english_forms("licence")
+    assert "recognize" in english_forms("recognised") and "center" in english_forms("centre")
+    glossary = Glossary.default()
+    assert glossary.phrases("Is a free-trade zone a plus?") == ["free trade zone"]
+    assert glossary.translate("high tech zones") == glossary.translate("high-tech zones") == "高新区"
+
+
 def test_english_forms_fold_plurals_and_verb_endings():
     assert english_forms("universities")[0] == "university"
     assert "work" in english_forms("worked")
