@@ -24,7 +24,7 @@ from .asked import ASKED_LABEL_EN, ASKED_LABEL_ZH, asked, gives, must_state
 from .index_store import SearchIndex
 from .lexical import ChineseTokenizer
 from .search import SearchResult
-from .terms import TermBridge
+from .terms import TermBridge, is_adverb_of
 from .text import split_sentences
 
 NOUN_WEIGHT = 3.0
@@ -175,7 +175,9 @@ class Abstainer:
     def _english_vocabulary(self, result: SearchResult) -> Vocabulary:
         # English words count when a lexicon carries them into the corpus's terms at all: asking
         # the retrieved clauses to hold the translation too declined 4 more answerable tuning questions.
-        terms = result.query.english_terms
+        # An -ly adverb the corpus has no word for says how, not what: it is left out, as Chinese
+        # adverbs weigh little.
+        terms = tuple((p, t) for p, t in result.query.english_terms if t or not is_adverb_of(p))
         if not terms:
             return Vocabulary(0.0, (), ())
         total, known = _carried(terms)

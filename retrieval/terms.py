@@ -115,6 +115,22 @@ def _gloss_keys(gloss: str) -> list[str]:
     return keys
 
 
+@lru_cache(maxsize=1)
+def _all_gloss_words() -> frozenset[str]:
+    """Every (stemmed) word CC-CEDICT uses in a gloss: the English words it knows at all."""
+    return frozenset(english_stem(w) for _, glosses in _cedict_entries() for g in glosses for w in _EN_WORD.findall(g.lower()))
+
+
+def is_adverb_of(word: str) -> bool:
+    """An -ly adverb of a word the dictionary knows (roughly, originally, ultimately): it says how,
+    not what the question is about."""
+    if len(word) < 6 or not word.endswith("ly"):
+        return False
+    base = word[:-2]
+    known = _all_gloss_words()
+    return any(f in known for f in (base, base + "e", base[:-1] + "y" if base.endswith("i") else base))
+
+
 class TermBridge:
     """Users' words → the corpus's terms, for one index vocabulary.
 

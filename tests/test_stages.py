@@ -101,6 +101,13 @@ def test_british_spellings_and_hyphens_reach_the_lexicon():
     assert glossary.translate("high tech zones") == glossary.translate("high-tech zones") == "高新区"
 
 
+def test_adverbs_of_dictionary_words_are_recognised():
+    from retrieval.terms import is_adverb_of
+
+    assert is_adverb_of("roughly") and is_adverb_of("originally") and is_adverb_of("ultimately")
+    assert not is_adverb_of("apply") and not is_adverb_of("family") and not is_adverb_of("only")
+
+
 def test_english_forms_fold_plurals_and_verb_endings():
     assert english_forms("universities")[0] == "university"
     assert "work" in english_forms("worked")
