@@ -41,7 +41,7 @@ _NAME_POS = ("ns",)
 # the page say anything else (a link, a phone number, markup).
 _ECHO = re.compile(r"^(?:[\u4e00-\u9fff]{1,8}|[a-z][a-z\-]{0,19})$")
 # "我们是苏州的企业…": a question about the asker's own place is still a question about the policy.
-_SELF_EN = re.compile(r"\b(?:we|we're|our|i'm|i am|my)\b", re.I)
+_SELF_EN = re.compile(r"\b(?:we|we're|us|our|i|i'm|my)\b", re.I)
 _SELF = re.compile(r"我们|我司|我市|我省|本市|本省|咱|我是|我在")
 # Clauses whose text counts as "retrieved" for the vocabulary signal.
 RETRIEVED_DEPTH = 5
