@@ -75,8 +75,8 @@ class AbstentionPolicy:
     # Above this vocabulary coverage (more than half) the question is on the documents' topic.
     min_coverage: float = 0.5
     # Between grey_coverage and min_coverage, the best clause must also be close in meaning.
-    grey_coverage: float = 0.3
-    grey_min_dense: float = 0.89
+    grey_coverage: float = 0.25
+    grey_min_dense: float = 0.88
     # English: the share of content words the lexicons carry into the corpus's terms.
     min_coverage_en: float = 0.55
     grey_coverage_en: float = 0.4

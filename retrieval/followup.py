@@ -32,6 +32,7 @@ from functools import lru_cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from .lexical import ChineseTokenizer
 from .text import fullwidth_punctuation, normalize_query
 
 MAX_CHARS = 500  # the engine's question limit: a completion never grows past it
@@ -314,6 +315,16 @@ def _own_antecedent_en(before: str) -> bool:
     return sum(w not in ENGLISH_STOP_WORDS and w not in ("what's", "whats") for w in words) >= 2
 
 
+def _content_zh(text: str) -> list[str]:
+    """Words of a Chinese text that carry meaning (jieba, without the question's function words)."""
+    return [w for w, _ in _tokenizer().content_words(text)] if text.strip() else []
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> ChineseTokenizer:
+    return ChineseTokenizer()
+
+
 def _pronoun(question: str, previous: str) -> tuple[str, str] | None:
     if _is_english(question):
         m = _PRONOUN_EN.search(question.lower())
@@ -330,8 +341,11 @@ def _pronoun(question: str, previous: str) -> tuple[str, str] | None:
             return None
         return question[: m.start()] + f"the {topic}" + question[m.end() :], f"「{m.group(1)}」= {topic}"
     m = _PRONOUN_ZH.search(question)
-    # A pronoun after an earlier sentence of the same question refers to that sentence.
-    if m is None or _is_english(previous) or re.search(r"[？！。；?!;]", question[: m.start()]):
+    # A pronoun after an earlier clause of the same question refers to that clause ("…泄露了我的
+    # 信息，一般罚它多少钱"), and one after words of its own ("市里搞这个") to what they are about.
+    if m is None or _is_english(previous) or re.search(r"[？！。；，,?!;]", question[: m.start()]):
+        return None
+    if _content_zh(question[: m.start()]):
         return None
     topic = _topic_zh(previous)
     if not topic:

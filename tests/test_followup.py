@@ -66,6 +66,9 @@ STAND_ALONE = [
     (["试点城市需要具备哪些条件？"], "这个通知是哪天发布的"),
     (["试点城市需要具备哪些条件？"], "人力资源服务机构能设立博士后科研工作站吗？"),
     (["Which cities get priority for the pilot?"], "How long does the pilot last?"),
+    # a pronoun after a clause of its own, or after words of its own, refers within the question
+    (["制造企业在试点中有哪些任务？"], "人力公司要是泄露了我的信息，一般罚它多少钱？"),
+    (["试点总结报告什么时候要完成？"], "市里搞这个得拉上哪些部门一块商量？"),
     # "it" is the train, named before it in the same question
     (["What support can manufacturers get?"], "What's the fastest train from Shanghai to Chengdu and how long does it take?"),
     (["Who is responsible for carrying out the pilot?"], "What is a recruitment consortium?"),
