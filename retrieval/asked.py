@@ -24,7 +24,7 @@ class Asked(str, Enum):
 
 _Q_MONEY = re.compile(
     r"多少钱|多少元|几元|多少万|几万|多少亿|几亿|金额|额度|标准是多少|费用是多少|多少[\u4e00-\u9fff]{0,4}(?:资金|经费|补[助贴]|奖[励补])|"
-    r"补[助贴]多少|资助多少|减免多少|(?:能|可以?)?(?:拿|领|给|补|减|免|贴)[到了]?多少|比例是多少|税率|规模.{0,4}多少|"
+    r"补[助贴]多少|资助多少|减免多少|(?:能|可以?)?(?:拿|领|给|补|减|免|贴)[到了]?多少|比例是多少|税率|规模.{0,4}多少|几个点|多少个点|几个百分点|百分之几|"
     r"\bhow much (?:money|funding|subsidy|grant|rent|tax|does|do|is|will|can)\b|\bwhat (?:is|'s) the (?:amount|rate|budget|size)\b|"
     r"\bhow much\b|\bin (?:yuan|rmb|cny|renminbi)\b",
     re.I,
@@ -33,7 +33,7 @@ _Q_DATE = re.compile(
     r"什么时候|何时|截止|期限|日期|哪天|几月|哪一天|哪年|几号|多久|时间节点|什么时间|\bdeadline\b|\bwhen\b|\bdue\b|\bdate\b|\bhow long\b",
     re.I,
 )
-_Q_COUNT = re.compile(r"多少个|几个|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)
+_Q_COUNT = re.compile(r"多少个(?!点)|几个(?!点|百分点)|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)
 _Q_AMOUNT = re.compile(r"(?:是|为|有|要)多少(?![个家人项类所年天])|多少(?:钱|元)?(?:[？?]|$)|\bwhat (?:is|'s) the (?:number|figure)\b", re.I)
 _Q_REFERENCE = re.compile(r"文号|字号|发文号|\b(?:document|reference|file) (?:number|no)\b", re.I)
 _Q_CONTACT = re.compile(
@@ -59,7 +59,8 @@ _CONTACT = re.compile(
     r"\d{3,4}[-－]\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|\b400[-－]?\d{3}[-－]?\d{4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.|"
     r"\.gov\.cn|\.com\b|地址[:：]|电话[:：]|邮箱[:：]"
 )
-_AMOUNT = re.compile(r"\d|[一二三四五六七八九十两百千]+[个家人项类所年万亿元倍]")
+# A figure; a year or a day (2025年, 9月底, 16日) is a date, not an amount.
+_AMOUNT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]|\s*[年月日号])|[一二三四五六七八九十两百千]+[个家人项类所万亿元倍]")
 # What a text must hold to give a value of each kind.
 _VALUE = {
     Asked.MONEY: _MONEY,
@@ -129,7 +130,12 @@ _ASKED_UNIT = re.compile(r"(?:多少|几)\s*([个家年人天项类条所万亿]
 # "多少个城市 / 多少家机构": a number is the answer. "几家" also means "a few" (上下游几家厂子),
 # and "哪几类" asks for a list.
 # 有效期几年 / 几个工作日 ask for a number too; 近几年 does not.
-_NUMBER_ASKED = re.compile(r"多少\s*[个家年人天所]|(?<![近这前后])几\s*(?:年|天|个月|个工作日)|\bhow many\b", re.I)
+_NUMBER_ASKED = re.compile(
+    r"多少\s*[个家年人天所]|(?<![近这前后])几\s*(?:年|天|个月|个工作日)|"
+    # "最多能推几个城市": a bound asks for a number, though 几个 alone can mean "a few"
+    r"(?:最多|最少|至少|一共|总共)[^，。？?]{0,8}几\s*[个家名所项]|\bhow many\b",
+    re.I,
+)
 
 
 def states_count(question: str, text: str) -> bool:

@@ -41,6 +41,10 @@ def test_question_forms_that_ask_for_a_figure():
     # An item's own number is not a figure it states.
     assert not states(Asked.AMOUNT, "2.强化金融支持。") and states(Asked.AMOUNT, "贷款额度不超过500万元")
     assert not gives(Asked.COUNT, "有效期几年？", "3.完善许可制度。")
+    # A year is a date, not an amount; a rate in 个点 is asked as money; a bound asks for a number.
+    assert not states(Asked.AMOUNT, "2025年9月底前印发") and states(Asked.AMOUNT, "不少于200家")
+    assert asked("企业所得税能降到几个点？") is Asked.MONEY
+    assert must_state(Asked.COUNT, "每个省最多能往上推几个城市？") and not must_state(Asked.COUNT, "上下游几家厂子一起招工")
 
 
 def test_contact_details_must_be_stated_to_be_answered():
