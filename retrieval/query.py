@@ -135,6 +135,10 @@ class QueryPreparer:
         tokens = tuple(self.tokenizer.tokenize(lexical_text))
         tokens += tuple(t for t in self.vocabulary_in(normalized) if t not in tokens)
         synonyms = () if english else self._synonyms(normalized)
+        if not english and self.bridge is not None:
+            # 省里 → 省级 is the same word, not a near synonym: it is searched too.
+            levels = [t for w, _ in self.tokenizer.content_words(normalized) for t in self.bridge.level(w)]
+            tokens += tuple(t for t in dict.fromkeys(levels) if t not in tokens)
         return PreparedQuery(question, normalized, lexical_text, tokens, english, english_terms, senses, synonyms)
 
     def _synonyms(self, normalized: str) -> tuple[str, ...]:

@@ -32,6 +32,8 @@ MAX_TERMS_PER_WORD = 4
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.+)/$")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _EN_WORD = re.compile(r"[a-z][a-z\-']*")
+# 省里, 市里, 县里: the spoken way of naming a level of government (省级, 市级, 县级).
+_LOCATIVE = re.compile(r"^([\u4e00-\u9fff]{1,2})里$")
 _GLOSS_STOP = frozenset(
     "to the a an of for and or in on at by with sb sth one's oneself be as is are from up out into".split()
 )
@@ -179,8 +181,14 @@ class TermBridge:
         }
 
     def chinese(self, word: str) -> tuple[str, ...]:
-        """Corpus terms that 词林 lists as synonyms of `word` (empty when none is in the corpus)."""
-        return self.zh.get(word, ())
+        """Corpus terms that 词林 lists as synonyms of `word`, or that name the level of government
+        a spoken "X里" means (省里 → 省级, 市里 → 市级); empty when none is in the corpus."""
+        return self.zh.get(word, ()) + self.level(word)
+
+    def level(self, word: str) -> tuple[str, ...]:
+        """省里 → 省级: the corpus's name for the level of government a spoken "X里" means."""
+        m = _LOCATIVE.match(word)
+        return tuple(f for f in (m.group(1) + "级",) if f in self._vocab) if m else ()
 
     def english(
         self, words: list[str], is_content: Callable[[str], bool] = lambda w: True

@@ -86,6 +86,12 @@ def test_bridge_maps_users_words_only_onto_the_corpus_vocabulary():
     assert found["rent"] == ()  # a word the corpus has no translation for
 
 
+def test_a_spoken_level_of_government_is_the_corpus_level():
+    bridge = TermBridge.for_vocabulary({"省级", "市级", "企业"})
+    assert bridge.level("省里") == ("省级",) and bridge.level("市里") == ("市级",)
+    assert bridge.level("厂里") == () and "省级" in bridge.chinese("省里")
+
+
 def test_bridge_finds_phrases_whose_first_word_is_a_stopword():
     """"take effect" is a gloss of 施行, though "take" alone is a stopword and no content word."""
     bridge = TermBridge.for_vocabulary({"施行", "条例", "作用"})
