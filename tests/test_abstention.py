@@ -90,6 +90,13 @@ def test_english_outside_the_glossary_is_answered(engine, question, evidence):
     assert _cites(a, evidence) or any(evidence in c.section for c in a.citations)
 
 
+def test_a_word_mostly_made_of_a_corpus_term_counts_as_known(engine):
+    """地级市 is the corpus's 地级 (地级及以上城市); 个人所得税 is not its 个人."""
+    a = engine.ask("我们是县级市，能单独申报吗？是不是必须地级市以上")
+    assert a.answerable and _cites(a, "地级及以上城市")
+    assert not engine.ask("个人所得税专项附加扣除怎么申报？").answerable
+
+
 def test_colloquial_words_do_not_decline_an_answerable_question(engine):
     a = engine.ask("招人、算工资这些杂事想外包给人力公司做，政策上支持不？")
     assert a.answerable
