@@ -140,9 +140,10 @@ def test_held_out_sets_are_frozen(path, sha256, n):
 # Floors just under the figures README reports; the second set was frozen later, so it also
 # measures the rounds of tuning the first one had already seen.
 FLOORS = {
-    HELD_OUT: {"recall@5": 0.80, "top1": 0.66, "oos_acc": 0.70, "answer_acc": 0.64},
-    HELD_OUT_2: {"recall@5": 0.77, "top1": 0.57, "oos_acc": 0.68, "answer_acc": 0.64},
+    HELD_OUT: {"recall@5": 0.82, "top1": 0.68, "oos_acc": 0.77, "answer_acc": 0.67},
+    HELD_OUT_2: {"recall@5": 0.83, "top1": 0.64, "oos_acc": 0.68, "answer_acc": 0.70},
 }
+MAX_FALSE_ABSTAIN = {HELD_OUT: 6, HELD_OUT_2: 5}
 
 
 @pytest.mark.parametrize("path", list(FLOORS), ids=lambda p: p.stem)
@@ -150,7 +151,7 @@ def test_held_out_floor(engine, path):
     summary = evaluate(engine.ask, load_dataset(path)).summary()
     for key, floor in FLOORS[path].items():
         assert summary[key] >= floor, (key, summary)
-    assert summary["false_abstain"] <= 7, summary
+    assert summary["false_abstain"] <= MAX_FALSE_ABSTAIN[path], summary
     assert summary["median_citation_chars"] <= 240, summary
 
 
