@@ -85,7 +85,9 @@ class AbstentionPolicy:
 
 # The thing an English question asks for: the noun after "what / which / how much / how many",
 # i.e. the last of the content words that follow it ("which older rule" → rule).
-_EN_FOCUS = re.compile(r"\b(?:what|which|how much|how many)\s+(?:kinds? of |types? of |sorts? of )?((?:[a-z][a-z\-']*\s*){1,4})", re.I)
+_EN_FOCUS = re.compile(
+    r"\b(?:what|which|how much|how many)\s+(?:kinds? of |types? of |sorts? of )?((?:[a-z][a-z\-']*\s*){1,4})", re.I
+)
 _NOT_A_FOCUS = frozenset("do does did is are was were can could will would should must may might has have had".split())
 
 
@@ -195,7 +197,8 @@ class Abstainer:
             return Vocabulary(0.0, (), ())
         total, known = _carried(terms)
         unknown = tuple(p for p, t in terms if not t and _ECHO.match(p))
-        return Vocabulary(known / total, tuple(p for p, t in terms if t), unknown, _english_names(result.query.original, unknown))
+        known_words = tuple(p for p, t in terms if t)
+        return Vocabulary(known / total, known_words, unknown, _english_names(result.query.original, unknown))
 
     @staticmethod
     def _states_about(kind, topic: tuple[str, ...], result: SearchResult) -> bool:
@@ -246,7 +249,8 @@ class Abstainer:
                 f"The documents mention {topic_en} but say nothing about {_as_typed(focus, result.query.original)}.",
                 signals,
             )
-        if vocab.unknown_names and not _SELF.search(result.query.normalized) and not (english and _SELF_EN.search(result.query.normalized)):
+        describes_self = (_SELF_EN if english else _SELF).search(result.query.normalized)
+        if vocab.unknown_names and not describes_self:
             names = "、".join(vocab.unknown_names)
             return Decision(
                 False,
