@@ -2,7 +2,8 @@
 
 No language model: the answer is always a verbatim span of a source clause, so it
 cannot state anything the documents do not say. Dates, amounts and bodies stay
-intact because sentences are never cut.
+intact because a sentence is only ever cut between its comma clauses, and only when it
+is long (retrieval/chunking.py, answer_spans).
 
 A sentence is scored on three things, each on a 0–1 scale: the share of the question's
 (idf-weighted) words it contains, how close it is in meaning to the question (its
