@@ -139,7 +139,7 @@ class Abstainer:
         query = result.query
         if query.english:
             return self._english_vocabulary(result)
-        words = self.tokenizer.content_words(query.normalized)
+        words = query.content_words
         if not words:
             return Vocabulary(0.0, (), ())
         # Topic words must appear in the clauses that were retrieved, not just somewhere in the

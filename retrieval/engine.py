@@ -301,7 +301,7 @@ class Engine:
             corpus_hash=m.corpus_hash,
             index_dir=str(self.settings.index_dir),
             notice=self.notice,
-            added_documents=sum(d.authority not in SHIPPED_AUTHORITIES for d in state.index.documents),
+            added_documents=self._added_documents(state),
         )
 
     def search(self, question: str, top_k: int | None = None, scope: Scope | None = None) -> SearchResult:
@@ -331,7 +331,7 @@ class Engine:
         )
         timings["answer"] = _ms(t)
         lead = ""
-        if self._names_documents(state):
+        if self._added_documents(state):
             # With documents an administrator added, say which document the answer comes from.
             source = state.index.document(extract.doc_id)
             if source is not None:
@@ -356,7 +356,7 @@ class Engine:
 
     def _declined(self, state, result, decision: Decision, citations, timings) -> Answer:
         english = result.query.english
-        if self._names_documents(state):
+        if self._added_documents(state):
             base = DECLINE_EN_LIBRARY if english else DECLINE_ZH_LIBRARY
         else:
             base = DECLINE_EN if english else DECLINE_ZH
@@ -377,8 +377,9 @@ class Engine:
         )
 
     @staticmethod
-    def _names_documents(state: _State) -> bool:
-        return any(d.authority not in SHIPPED_AUTHORITIES for d in state.index.documents)
+    def _added_documents(state: _State) -> int:
+        """Documents an administrator added: answers and declines name the library when there are any."""
+        return sum(d.authority not in SHIPPED_AUTHORITIES for d in state.index.documents)
 
     def _suggest(self, state: _State, result: SearchResult, n: int = 3) -> list[str]:
         """The official questions (问1–问10) nearest to what was asked."""

@@ -34,6 +34,8 @@ class PreparedQuery:
     senses: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # 词林 synonyms the corpus uses, of Chinese words it does not (假招聘's 假 → 虚假): embedded, not searched.
     synonyms: tuple[str, ...] = ()
+    # (word, part of speech) of a Chinese question: jieba's precise cut, stopwords left out.
+    content_words: tuple[tuple[str, str], ...] = ()
 
     @property
     def dense_text(self) -> str:
@@ -71,9 +73,6 @@ class QueryPreparer:
 
     def is_content_word(self, word: str) -> bool:
         return word not in self.tokenizer.stopwords and word not in ENGLISH_STOP_WORDS
-
-    def english_content_words(self, normalized: str) -> list[str]:
-        return [w for w in self.english_words(normalized) if self.is_content_word(w)]
 
     def vocabulary_in(self, text: str) -> list[str]:
         """Index terms written inside the question across a place where jieba cut it.
@@ -134,16 +133,20 @@ class QueryPreparer:
             lexical_text = f"{normalized} {translated}"
         tokens = tuple(self.tokenizer.tokenize(lexical_text))
         tokens += tuple(t for t in self.vocabulary_in(normalized) if t not in tokens)
-        synonyms = () if english else self._synonyms(normalized)
-        if not english and self.bridge is not None:
+        # Tagged once here (jieba's part-of-speech pass is the costly step of preparing a question).
+        content = () if english else tuple(self.tokenizer.content_words(normalized))
+        synonyms = self._synonyms(content)
+        if self.bridge is not None:
             # 省里 → 省级 is the same word, not a near synonym: it is searched too.
-            levels = [t for w, _ in self.tokenizer.content_words(normalized) for t in self.bridge.level(w)]
+            levels = [t for w, _ in content for t in self.bridge.level(w)]
             tokens += tuple(t for t in dict.fromkeys(levels) if t not in tokens)
-        return PreparedQuery(question, normalized, lexical_text, tokens, english, english_terms, senses, synonyms)
+        return PreparedQuery(
+            question, normalized, lexical_text, tokens, english, english_terms, senses, synonyms, content
+        )
 
-    def _synonyms(self, normalized: str) -> tuple[str, ...]:
+    def _synonyms(self, content: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
         if self.bridge is None:
             return ()
-        unknown = [w for w, _ in self.tokenizer.content_words(normalized) if w not in self.vocabulary]
+        unknown = [w for w, _ in content if w not in self.vocabulary]
         return tuple(dict.fromkeys(t for w in unknown for t in self.bridge.chinese(w)[:SYNONYMS_PER_WORD]))
 
