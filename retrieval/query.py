@@ -36,6 +36,8 @@ class PreparedQuery:
     synonyms: tuple[str, ...] = ()
     # (word, part of speech) of a Chinese question: jieba's precise cut, stopwords left out.
     content_words: tuple[tuple[str, str], ...] = ()
+    # Per English word, the BM25 tokens of its translations: searched as one word (LexicalRetriever).
+    token_groups: tuple[tuple[str, ...], ...] = ()
 
     @property
     def dense_text(self) -> str:
@@ -137,11 +139,17 @@ class QueryPreparer:
         content = () if english else tuple(self.tokenizer.content_words(normalized))
         synonyms = self._synonyms(content)
         if self.bridge is not None:
-            # 省里 → 省级 is the same word, not a near synonym: it is searched too.
-            levels = [t for w, _ in content for t in self.bridge.level(w)]
-            tokens += tuple(t for t in dict.fromkeys(levels) if t not in tokens)
+            # 省里 → 省级 and 人社部 → 人力资源社会保障部 are the same words, not near synonyms:
+            # they are searched too.
+            same = [t for w, _ in content for t in self.bridge.level(w) + self.bridge.expansions(w)]
+            tokens += tuple(t for t in dict.fromkeys(same) if t not in tokens)
+        groups = tuple(
+            group
+            for _, terms in english_terms
+            if (group := tuple(t for t in dict.fromkeys(self.tokenizer.tokenize(" ".join(terms))) if t in self.vocabulary))
+        )
         return PreparedQuery(
-            question, normalized, lexical_text, tokens, english, english_terms, senses, synonyms, content
+            question, normalized, lexical_text, tokens, english, english_terms, senses, synonyms, content, groups
         )
 
     def _synonyms(self, content: tuple[tuple[str, str], ...]) -> tuple[str, ...]:

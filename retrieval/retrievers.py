@@ -93,11 +93,25 @@ class LexicalRetriever:
     def __init__(self, store: TermStore) -> None:
         self.store = store
 
-    def run(self, tokens: tuple[str, ...], k: int = CANDIDATES) -> Candidates:
+    def run(
+        self, tokens: tuple[str, ...], k: int = CANDIDATES, groups: tuple[tuple[str, ...], ...] = ()
+    ) -> Candidates:
+        """BM25 of `tokens`; each group (the translations of one English word) adds its members' mean.
+
+        A dictionary gives one English word several translations ("land" → 土地, 用地, 落地):
+        summed, a word with many senses outweighs the rest of the question and its wrong
+        senses pull in clauses about something else. Scored as one word, it counts once
+        (the structured query of dictionary-based cross-language retrieval).
+        """
         n = self.store.n_docs
-        if not tokens or not n:
+        if not (tokens or groups) or not n:
             return EMPTY
-        lex = self.store.scores(list(tokens))
+        grouped = {t for g in groups for t in g}
+        plain = [t for t in tokens if t not in grouped]
+        lex = self.store.scores(plain) if plain else np.zeros(n, dtype=np.float32)
+        for group in groups:
+            if group:
+                lex = lex + sum(self.store.scores([t]) for t in group) / len(group)
         # Partition first: a full sort of 100k scores costs ~20 ms, the top 100 well under 1.
         top = np.argpartition(-lex, min(k, n) - 1)[:k]
         top = top[lex[top] > 0]

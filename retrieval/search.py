@@ -130,7 +130,7 @@ class HybridSearcher:
             timings["qdrant"] = _ms(t)
         else:
             t = time.perf_counter()
-            lexical = self.lexical.run(query.tokens, CANDIDATES)
+            lexical = self.lexical.run(query.tokens, CANDIDATES, query.token_groups)
             timings["bm25"] = _ms(t)
             if self.dense is not None:
                 t = time.perf_counter()

@@ -33,6 +33,7 @@ _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.+)/$")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _EN_WORD = re.compile(r"[a-z][a-z\-']*")
 # 省里, 市里, 县里: the spoken way of naming a level of government (省级, 市级, 县级).
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 _LOCATIVE = re.compile(r"^([\u4e00-\u9fff]{1,2})里$")
 _GLOSS_STOP = frozenset(
     "to the a an of for and or in on at by with sb sth one's oneself be as is are from up out into".split()
@@ -123,6 +124,12 @@ def _all_gloss_words() -> frozenset[str]:
     return frozenset(english_stem(w) for _, glosses in _cedict_entries() for g in glosses for w in _EN_WORD.findall(g.lower()))
 
 
+def _in_order(short: str, long: str) -> bool:
+    """Whether every character of `short` occurs in `long`, in the same order."""
+    rest = iter(long)
+    return all(c in rest for c in short)
+
+
 def is_adverb_of(word: str) -> bool:
     """An -ly adverb of a word the dictionary knows (roughly, originally, ultimately): it says how,
     not what the question is about."""
@@ -145,6 +152,10 @@ class TermBridge:
         self._vocab = vocabulary
         self._en: dict[str, tuple[str, ...]] | None = None
         self._lock = threading.Lock()
+        self._by_ends: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for term in vocabulary:
+            if len(term) >= 4 and _CJK_WORD.fullmatch(term):
+                self._by_ends[term[0], term[-1]].append(term)
 
     @classmethod
     def for_vocabulary(cls, vocabulary: Iterable[str]) -> TermBridge:
@@ -189,6 +200,20 @@ class TermBridge:
         """省里 → 省级: the corpus's name for the level of government a spoken "X里" means."""
         m = _LOCATIVE.match(word)
         return tuple(f for f in (m.group(1) + "级",) if f in self._vocab) if m else ()
+
+    def expansions(self, word: str) -> tuple[str, ...]:
+        """The corpus's full names of a Chinese abbreviation: 人社部 → 人力资源社会保障部, 地级市 →
+        地级及以上城市. A 简称 keeps characters of the full name in order, its first and last among
+        them; a word the full name holds whole is a part of it, not an abbreviation."""
+        if len(word) < 3 or not _CJK_WORD.fullmatch(word):
+            return ()
+        return tuple(
+            sorted(
+                term
+                for term in self._by_ends.get((word[0], word[-1]), ())
+                if len(term) > len(word) + 1 and word not in term and _in_order(word, term)
+            )
+        )
 
     def english(
         self, words: list[str], is_content: Callable[[str], bool] = lambda w: True
