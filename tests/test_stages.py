@@ -6,7 +6,8 @@ import pytest
 
 from retrieval.asked import Asked, asked, gives, must_state, states
 from retrieval.fusion import FusionConfig, fuse, rank
-from retrieval.retrievers import Candidates
+from retrieval.lexical import LexicalIndex
+from retrieval.retrievers import Candidates, LexicalRetriever
 from retrieval.terms import TermBridge, english_forms
 
 
@@ -90,6 +91,28 @@ def test_a_spoken_level_of_government_is_the_corpus_level():
     bridge = TermBridge.for_vocabulary({"省级", "市级", "企业"})
     assert bridge.level("省里") == ("省级",) and bridge.level("市里") == ("市级",)
     assert bridge.level("厂里") == () and "省级" in bridge.chinese("省里")
+
+
+def test_an_abbreviation_is_searched_by_the_corpus_full_name():
+    bridge = TermBridge.for_vocabulary({"人力资源社会保障部", "人力资源社会保障部门", "地级及以上城市", "试点城市", "人社部"})
+    assert bridge.expansions("人社部") == ("人力资源社会保障部",)
+    assert bridge.expansions("人社部门") == ("人力资源社会保障部门",)
+    assert bridge.expansions("地级市") == ("地级及以上城市",)
+    # A word the longer term holds whole is a part of it, not its abbreviation; two characters say too little.
+    assert bridge.expansions("试点") == () and bridge.expansions("城市") == ()
+    assert bridge.expansions("工信部") == ()  # its full name is not in this vocabulary
+
+
+def test_an_english_word_counts_once_whatever_number_of_translations():
+    """"land" → 土地 / 用地 / 落地 must not outweigh a word with one translation."""
+    docs = [["土地", "用地", "落地"], ["招聘", "机构"], ["其他"]]
+    store = LexicalIndex.build(docs)
+    retriever = LexicalRetriever(store)
+    summed = retriever.run(("土地", "用地", "落地", "招聘"))
+    grouped = retriever.run(("土地", "用地", "落地", "招聘"), groups=(("土地", "用地", "落地"), ("招聘",)))
+    assert summed.order[0] == 0  # three senses summed win
+    assert grouped.order[0] == 1  # as one word each, the rarer single translation ties or wins
+    assert grouped.scores[0] == pytest.approx(sum(store.scores([t])[0] for t in docs[0]) / 3)
 
 
 def test_bridge_finds_phrases_whose_first_word_is_a_stopword():
