@@ -85,8 +85,11 @@ class AbstentionPolicy:
 
 # The thing an English question asks for: the noun after "what / which / how much / how many",
 # i.e. the last of the content words that follow it ("which older rule" → rule).
+# "What is / what's the X" asks for X as well: the copula and an article are skipped.
 _EN_FOCUS = re.compile(
-    r"\b(?:what|which|how much|how many)\s+(?:kinds? of |types? of |sorts? of )?((?:[a-z][a-z\-']*\s*){1,4})", re.I
+    r"\b(?:what|which|how much|how many)(?:'s|'re|\s+is|\s+are|\s+was|\s+were)?\s+(?:(?:the|a|an|its|their|this|these|those)\s+)?"
+    r"(?:kinds? of |types? of |sorts? of )?((?:[a-z][a-z\-']*\s*){1,4})",
+    re.I,
 )
 _NOT_A_FOCUS = frozenset("do does did is are was were can could will would should must may might has have had".split())
 
@@ -95,10 +98,12 @@ def _english_focus(question: str) -> str | None:
     m = _EN_FOCUS.search(question)
     if m is None:
         return None
-    run = []
+    run: list[str] = []
     for word in m.group(1).lower().split():
         if word in _NOT_A_FOCUS or word in ENGLISH_STOP_WORDS:
             break
+        if run and word.endswith(("ed", "ing")):
+            break  # a participle closes the noun phrase: "the provincial government expected to do"
         run.append(word)
     return run[-1] if run else None
 

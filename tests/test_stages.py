@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.abstain import _english_focus
 from retrieval.asked import Asked, asked, gives, must_state, states
 from retrieval.fusion import FusionConfig, fuse, rank
 from retrieval.lexical import LexicalIndex
@@ -91,6 +92,24 @@ def test_a_spoken_level_of_government_is_the_corpus_level():
     bridge = TermBridge.for_vocabulary({"省级", "市级", "企业"})
     assert bridge.level("省里") == ("省级",) and bridge.level("市里") == ("市级",)
     assert bridge.level("厂里") == () and "省级" in bridge.chinese("省里")
+
+
+@pytest.mark.parametrize(
+    "question, focus",
+    [
+        ("What rent do HR service agencies pay in the park?", "rent"),
+        ("What's the application fee a city has to pay?", "fee"),
+        ("What is the rent in the park?", "rent"),
+        ("Which older rule does this notice follow?", "rule"),
+        ("What kinds of support are there?", "support"),
+        # A participle closes the noun phrase; the head noun is what is asked about.
+        ("Once the pilot is running, what is the provincial government expected to do?", "government"),
+        ("What is required of cities?", "required"),
+        ("Who runs the pilot?", None),
+    ],
+)
+def test_the_thing_an_english_question_asks_for(question, focus):
+    assert _english_focus(question) == focus
 
 
 def test_an_abbreviation_is_searched_by_the_corpus_full_name():
