@@ -18,9 +18,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-from .asked import ASKED_LABEL_EN, ASKED_LABEL_ZH, asked, gives, must_state
+from .asked import (
+    ASKED_LABEL_EN,
+    ASKED_LABEL_ZH,
+    asked,
+    english_focus,
+    gives,
+    must_state,
+)
 from .index_store import SearchIndex
 from .lexical import ChineseTokenizer
 from .search import SearchResult
@@ -81,31 +86,6 @@ class AbstentionPolicy:
     min_coverage_en: float = 0.55
     grey_coverage_en: float = 0.4
     grey_min_dense_en: float = 0.88
-
-
-# The thing an English question asks for: the noun after "what / which / how much / how many",
-# i.e. the last of the content words that follow it ("which older rule" → rule).
-# "What is / what's the X" asks for X as well: the copula and an article are skipped.
-_EN_FOCUS = re.compile(
-    r"\b(?:what|which|how much|how many)(?:'s|'re|\s+is|\s+are|\s+was|\s+were)?\s+(?:(?:the|a|an|its|their|this|these|those)\s+)?"
-    r"(?:kinds? of |types? of |sorts? of )?((?:[a-z][a-z\-']*\s*){1,4})",
-    re.I,
-)
-_NOT_A_FOCUS = frozenset("do does did is are was were can could will would should must may might has have had".split())
-
-
-def _english_focus(question: str) -> str | None:
-    m = _EN_FOCUS.search(question)
-    if m is None:
-        return None
-    run: list[str] = []
-    for word in m.group(1).lower().split():
-        if word in _NOT_A_FOCUS or word in ENGLISH_STOP_WORDS:
-            break
-        if run and word.endswith(("ed", "ing")):
-            break  # a participle closes the noun phrase: "the provincial government expected to do"
-        run.append(word)
-    return run[-1] if run else None
 
 
 def _english_names(question: str, unknown: tuple[str, ...]) -> tuple[str, ...]:
@@ -243,7 +223,7 @@ class Abstainer:
                 f"The documents mention {topic_en} but do not state {ASKED_LABEL_EN[kind]}.",
                 signals,
             )
-        focus = _english_focus(result.query.normalized) if english else None
+        focus = english_focus(result.query.normalized) if english else None
         if focus is not None and focus in vocab.unknown:
             # "What rent do agencies pay in the park?": the thing asked for is a word the documents
             # never use, however many of the question's other words they do.

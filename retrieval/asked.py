@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 
 class Asked(str, Enum):
     MONEY = "money"  # an amount of money, a subsidy, a rate or a size
@@ -22,6 +24,37 @@ class Asked(str, Enum):
     OTHER = "other"
 
 
+# The thing an English question asks for: the noun after "what / which / how much / how many",
+# i.e. the last of the content words that follow it ("which older rule" → rule).
+# "What is / what's the X" asks for X as well: the copula and an article are skipped.
+_EN_FOCUS = re.compile(
+    r"\b(?:what|which|how much|how many)(?:'s|'re|\s+is|\s+are|\s+was|\s+were)?\s+(?:(?:the|a|an|its|their|this|these|those)\s+)?"
+    r"(?:kinds? of |types? of |sorts? of )?((?:[a-z][a-z\-']*\s*){1,4})",
+    re.I,
+)
+_NOT_A_FOCUS = frozenset("do does did is are was were can could will would should must may might has have had".split())
+
+
+def english_focus(question: str) -> str | None:
+    """The head noun of what an English question asks for ("What's the application fee…" → fee)."""
+    m = _EN_FOCUS.search(question)
+    if m is None:
+        return None
+    run: list[str] = []
+    for word in m.group(1).lower().split():
+        if word in _NOT_A_FOCUS or word in ENGLISH_STOP_WORDS:
+            break
+        if run and word.endswith(("ed", "ing")):
+            break  # a participle closes the noun phrase: "the provincial government expected to do"
+        run.append(word)
+    return run[-1] if run else None
+
+
+# Nouns that ask for money when they are the thing asked for ("What corporate income tax rate…").
+_MONEY_FOCUS = frozenset("fee fees salary salaries wage wages pay price prices cost costs rent budget rate rates tax subsidy grant".split())
+# Asking whether a contact must be published ("要不要公示监督电话？") is not asking for one;
+# "Is there a hotline number?" / "有没有咨询电话？" is.
+_Q_OBLIGATION = re.compile(r"要不要|需不需要|是否(?:需要|要|应当|必须)|应不应该|\b(?:must|have to|has to|required|should)\b", re.I)
 _Q_MONEY = re.compile(
     r"多少钱|多少元|几元|多少万|几万|多少亿|几亿|金额|额度|标准是多少|费用是多少|多少[\u4e00-\u9fff]{0,4}(?:资金|经费|补[助贴]|奖[励补])|"
     r"补[助贴]多少|资助多少|减免多少|(?:能|可以?)?(?:拿|领|给|补|减|免|贴)[到了]?多少|比例是多少|税率|规模.{0,4}多少|几个点|多少个点|几个百分点|百分之几|"
@@ -89,7 +122,7 @@ def asked(question: str) -> Asked:
     """The kind of answer a question wants; OTHER when its form does not say."""
     if _Q_REFERENCE.search(question):
         return Asked.REFERENCE
-    if _Q_MONEY.search(question) and not _Q_COUNT.search(question):
+    if (_Q_MONEY.search(question) or english_focus(question) in _MONEY_FOCUS) and not _Q_COUNT.search(question):
         return Asked.MONEY
     if _Q_COUNT.search(question):
         return Asked.COUNT
@@ -154,8 +187,7 @@ def states_count(question: str, text: str) -> bool:
 def must_state(kind: Asked, question: str) -> bool:
     """Whether only a clause that gives a figure of this kind can answer the question at all."""
     if kind is Asked.CONTACT:
-        # "要不要公示监督电话？" asks whether, not for the number.
-        return not is_yes_no(question)
+        return not _Q_OBLIGATION.search(question)
     return kind in (Asked.MONEY, Asked.AMOUNT) or (kind is Asked.COUNT and bool(_NUMBER_ASKED.search(question)))
 
 

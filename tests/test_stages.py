@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.abstain import _english_focus
-from retrieval.asked import Asked, asked, gives, must_state, states
+from retrieval.asked import Asked, asked, english_focus, gives, must_state, states
 from retrieval.fusion import FusionConfig, fuse, rank
 from retrieval.lexical import LexicalIndex
 from retrieval.retrievers import Candidates, LexicalRetriever
@@ -109,7 +108,20 @@ def test_a_spoken_level_of_government_is_the_corpus_level():
     ],
 )
 def test_the_thing_an_english_question_asks_for(question, focus):
-    assert _english_focus(question) == focus
+    assert english_focus(question) == focus
+
+
+def test_a_money_noun_asked_for_asks_for_money():
+    assert asked("What corporate income tax rate do HR firms pay?") is Asked.MONEY
+    assert asked("What's the application fee a city has to pay?") is Asked.MONEY
+    assert asked("What fee waivers are there for agencies?") is not Asked.MONEY  # the head is "waivers"
+
+
+def test_is_there_a_contact_asks_for_it_but_must_one_be_published_does_not():
+    for q in ("Is there a hotline number or email address for questions?", "有没有咨询电话？", "监督电话是多少？"):
+        assert must_state(asked(q), q), q
+    for q in ("要不要公示监督电话？", "Do agencies have to publish a complaints hotline?"):
+        assert not must_state(asked(q), q), q
 
 
 def test_an_abbreviation_is_searched_by_the_corpus_full_name():
