@@ -29,7 +29,7 @@ from .asked import (
 from .index_store import SearchIndex
 from .lexical import ChineseTokenizer
 from .search import SearchResult
-from .terms import TermBridge, is_adverb_of
+from .terms import TermBridge, is_adverb_of, is_mostly_verb
 from .text import split_sentences
 
 NOUN_WEIGHT = 3.0
@@ -102,11 +102,19 @@ def _as_typed(phrase: str, question: str) -> str:
     return typed if re.fullmatch(r"[A-Za-z][A-Za-z\- ]{0,39}", typed) else phrase
 
 
+def _phrase_weight(phrase: str) -> float:
+    """An English phrase's weight: its letters, capped; a word the dictionary mostly glosses as a
+    verb ("send", "allow", "host") weighs a third, as a Chinese non-noun weighs a third of a noun:
+    what a question asks about is named by its nouns."""
+    weight = float(min(len(phrase), MAX_PHRASE_WEIGHT_EN))
+    return weight / NOUN_WEIGHT if is_mostly_verb(phrase) else weight
+
+
 def _carried(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[float, float]:
     """(total, known) weight of English phrases: known when a lexicon carries them into the corpus's terms."""
     return (
-        float(sum(min(len(p), MAX_PHRASE_WEIGHT_EN) for p, _ in terms)),
-        float(sum(min(len(p), MAX_PHRASE_WEIGHT_EN) for p, t in terms if t)),
+        sum(_phrase_weight(p) for p, _ in terms),
+        sum(_phrase_weight(p) for p, t in terms if t),
     )
 
 
@@ -215,14 +223,6 @@ class Abstainer:
         topic = (
             tuple(t for _, terms in result.query.english_terms for t in terms) if english else vocab.known
         )
-        if must_state(kind, result.query.normalized) and not self._states_about(kind, topic, result):
-            return Decision(
-                False,
-                "detail-missing",
-                f"文件提到了{topic_zh}，但没有说明{ASKED_LABEL_ZH[kind]}。",
-                f"The documents mention {topic_en} but do not state {ASKED_LABEL_EN[kind]}.",
-                signals,
-            )
         focus = english_focus(result.query.normalized) if english else None
         if focus is not None and focus in vocab.unknown:
             # "What rent do agencies pay in the park?": the thing asked for is a word the documents
@@ -232,6 +232,14 @@ class Abstainer:
                 "detail-missing" if vocab.known else "off-topic",
                 f"文件提到了{topic_zh}，但没有说明所问的内容。",
                 f"The documents mention {topic_en} but say nothing about {_as_typed(focus, result.query.original)}.",
+                signals,
+            )
+        if must_state(kind, result.query.normalized) and not self._states_about(kind, topic, result):
+            return Decision(
+                False,
+                "detail-missing",
+                f"文件提到了{topic_zh}，但没有说明{ASKED_LABEL_ZH[kind]}。",
+                f"The documents mention {topic_en} but do not state {ASKED_LABEL_EN[kind]}.",
                 signals,
             )
         describes_self = (_SELF_EN if english else _SELF).search(result.query.normalized)

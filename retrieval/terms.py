@@ -140,6 +140,38 @@ def is_adverb_of(word: str) -> bool:
     return any(f in known for f in (base, base + "e", base[:-1] + "y" if base.endswith("i") else base))
 
 
+# Share of a word's one-word glosses that are "to <word>" above which it is a verb.
+VERB_SHARE = 0.7
+_VERB_GLOSS = re.compile(r"^to ([a-z]+)\b")
+_NOUN_GLOSS = re.compile(r"^(?:an? |the )?([a-z]+)$")
+
+
+@lru_cache(maxsize=1)
+def _gloss_uses() -> tuple[dict[str, int], dict[str, int]]:
+    """(as a verb, as a noun): how often CC-CEDICT glosses a word "to <word>", and as the whole gloss."""
+    verbs: dict[str, int] = defaultdict(int)
+    nouns: dict[str, int] = defaultdict(int)
+    for _, glosses in _cedict_entries():
+        for gloss in glosses:
+            gloss = gloss.lower()
+            if m := _VERB_GLOSS.match(gloss):
+                verbs[english_stem(m.group(1))] += 1
+            elif m := _NOUN_GLOSS.match(gloss):
+                nouns[english_stem(m.group(1))] += 1
+    return dict(verbs), dict(nouns)
+
+
+def is_mostly_verb(word: str) -> bool:
+    """Whether CC-CEDICT mostly uses an English word as a verb ("send", "allowed"; not "plan", "host")."""
+    if " " in word:
+        return False
+    verbs, nouns = _gloss_uses()
+    forms = english_forms(word)
+    v = sum(verbs.get(f, 0) for f in forms)
+    n = sum(nouns.get(f, 0) for f in forms)
+    return v > 0 and v / (v + n) >= VERB_SHARE
+
+
 class TermBridge:
     """Users' words → the corpus's terms, for one index vocabulary.
 

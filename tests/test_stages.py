@@ -124,6 +124,13 @@ def test_is_there_a_contact_asks_for_it_but_must_one_be_published_does_not():
         assert not must_state(asked(q), q), q
 
 
+def test_verbs_weigh_less_than_nouns_in_an_english_question():
+    from retrieval.terms import is_mostly_verb
+
+    assert all(is_mostly_verb(w) for w in ("send", "allowed", "apply", "get"))
+    assert not any(is_mostly_verb(w) for w in ("factory", "land", "host", "postdoc", "hr service"))
+
+
 def test_an_abbreviation_is_searched_by_the_corpus_full_name():
     bridge = TermBridge.for_vocabulary({"人力资源社会保障部", "人力资源社会保障部门", "地级及以上城市", "试点城市", "人社部"})
     assert bridge.expansions("人社部") == ("人力资源社会保障部",)
