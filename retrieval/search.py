@@ -6,6 +6,7 @@ Backends differ only in the stores behind the retrievers (retrieval/backends/).
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Chunk
-from .documents import AUTHORITY_RANK
+from .documents import AUTHORITY_RANK, USER_ADDED
 from .embedders import Embedder
 from .fusion import FusionConfig, fuse, rank
 from .index_store import SearchIndex
@@ -21,7 +22,7 @@ from .lexical import ChineseTokenizer, Glossary
 from .query import PreparedQuery, QueryPreparer
 from .retrievers import CANDIDATES, Candidates, DenseRetriever, LexicalRetriever
 from .scope import Scope
-from .terms import TermBridge
+from .terms import TermBridge, english_stem
 
 QUERY_CACHE = 1024
 
@@ -85,6 +86,12 @@ class HybridSearcher:
         doc_index = {d.doc_id: i for i, d in enumerate(index.documents)}
         self._doc_of_row = np.array([doc_index.get(c.doc_id, -1) for c in index.chunks], dtype=np.int64)
         self._title_tokens = [frozenset(tokenizer.tokenize(d.title)) for d in index.documents]
+        # The English name of a document's kind ("the commentary", "the interpretation") names it as
+        # its title's words do in Chinese (导读, 解读).
+        self._kind_words = [
+            frozenset(english_stem(w) for w in re.findall(r"[a-z]+", d.authority)) if d.authority != USER_ADDED else frozenset()
+            for d in index.documents
+        ]
         self._authority_rank = [AUTHORITY_RANK.get(c.authority, 9) for c in index.chunks]
         prior = self.fusion.authority_prior
         self._priors = {
@@ -176,12 +183,18 @@ class HybridSearcher:
         if len(self._title_tokens) < 2:
             return set()
         named: set[int] = set()
+        share = len(self._title_tokens) * self.fusion.naming_share
+        if query.english:
+            for word in {english_stem(w) for w in re.findall(r"[a-z]+", query.normalized.lower())}:
+                kinds = {d for d, words in enumerate(self._kind_words) if word in words}
+                if kinds and len(kinds) <= share:
+                    named |= kinds
         for token in set(query.tokens) | {t for _, terms in query.senses for t in terms}:
             titled = {d for d, tokens in enumerate(self._title_tokens) if token in tokens}
             if not titled:
                 continue
             using = set(self._doc_of_row[self.index.lexical.rows_with(token)].tolist())
-            if len(using) <= len(self._title_tokens) * self.fusion.naming_share:
+            if len(using) <= share:
                 named |= titled & using
         return named
 

@@ -133,3 +133,18 @@ def test_eval_floor_on_dev_set(engine):
     assert s["false_abstain"] <= 1, s
     assert s["answer_acc"] >= 0.8, s
     assert s["median_citation_chars"] <= 220, s
+
+
+@pytest.mark.parametrize(
+    "question, named",
+    [
+        ("What does the commentary say about skilled workers?", {"commentary"}),
+        ("Does the interpretation give the number of cities?", {"interpretation"}),
+        ("导读里说制造业用人卡在哪里？", {"commentary"}),
+        ("What support can manufacturers get?", set()),
+    ],
+)
+def test_a_question_naming_a_kind_of_document_names_it(fast_engine, question, named):
+    searcher = fast_engine._state.searcher
+    found = searcher._named_documents(searcher.prepare(question))
+    assert {searcher.index.documents[d].doc_id for d in found} == named
