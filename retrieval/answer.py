@@ -94,9 +94,13 @@ def answer_terms(query: PreparedQuery, lexical: LexicalIndex) -> list[Term]:
         return len(tok) * lexical.idf(tok)
 
     translated = {t for _, forms in query.english_terms for t in forms}
-    tokens = set(query.tokens)
+    renamed = {t for _, forms in query.same_words for t in forms}
+    tokens = set(query.tokens) - renamed
     whole = [t for t in tokens if not any(t != u and t in u for u in tokens)]
     terms = [Term((t,), weight(t)) for t in whole if has_cjk(t) and t not in translated]
+    # 人社部 and 人力资源社会保障部 are one word of the question, weighed as the question wrote it.
+    spoken = {w: forms for w, forms in query.same_words}
+    terms = [Term(t.forms + spoken.get(t.forms[0], ()), t.weight) for t in terms]
     terms += [Term((t,), weight(t)) for t in whole if not has_cjk(t) and t in lexical.vocabulary]
     senses = dict(query.senses)
     for word, forms in query.english_terms:

@@ -52,9 +52,9 @@ def english_focus(question: str) -> str | None:
 
 # Nouns that ask for money when they are the thing asked for ("What corporate income tax rate…").
 _MONEY_FOCUS = frozenset("fee fees salary salaries wage wages pay price prices cost costs rent budget rate rates tax subsidy grant".split())
-# Asking whether a contact must be published ("要不要公示监督电话？") is not asking for one;
-# "Is there a hotline number?" / "有没有咨询电话？" is.
-_Q_OBLIGATION = re.compile(r"要不要|需不需要|是否(?:需要|要|应当|必须)|应不应该|\b(?:must|have to|has to|required|should)\b", re.I)
+# A yes/no question asks whether ("要不要公示监督电话？", "也必须公示…电话吗？"), not for the number;
+# one that asks whether there is one ("有没有咨询电话？", "Is there a hotline?") asks for it.
+_Q_EXISTS = re.compile(r"有没有|有无|是否有|^\s*(?:is|are) there\b|\bany\b", re.I)
 _Q_MONEY = re.compile(
     r"多少钱|多少元|几元|多少万|几万|多少亿|几亿|金额|额度|标准是多少|费用是多少|多少[\u4e00-\u9fff]{0,4}(?:资金|经费|补[助贴]|奖[励补])|"
     r"补[助贴]多少|资助多少|减免多少|(?:能|可以?)?(?:拿|领|给|补|减|免|贴)[到了]?多少|比例是多少|税率|规模.{0,4}多少|几个点|多少个点|几个百分点|百分之几|"
@@ -187,7 +187,7 @@ def states_count(question: str, text: str) -> bool:
 def must_state(kind: Asked, question: str) -> bool:
     """Whether only a clause that gives a figure of this kind can answer the question at all."""
     if kind is Asked.CONTACT:
-        return not _Q_OBLIGATION.search(question)
+        return not is_yes_no(question) or bool(_Q_EXISTS.search(question))
     return kind in (Asked.MONEY, Asked.AMOUNT) or (kind is Asked.COUNT and bool(_NUMBER_ASKED.search(question)))
 
 

@@ -38,6 +38,9 @@ class PreparedQuery:
     content_words: tuple[tuple[str, str], ...] = ()
     # Per English word, the BM25 tokens of its translations: searched as one word (LexicalRetriever).
     token_groups: tuple[tuple[str, ...], ...] = ()
+    # A Chinese word and the corpus's own name for it (省里 → 省级, 人社部 → 人力资源社会保障部): searched
+    # too, and one word of the question, not two, when an answer sentence is weighed.
+    same_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def dense_text(self) -> str:
@@ -138,10 +141,14 @@ class QueryPreparer:
         # Tagged once here (jieba's part-of-speech pass is the costly step of preparing a question).
         content = () if english else tuple(self.tokenizer.content_words(normalized))
         synonyms = self._synonyms(content)
+        same_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
         if self.bridge is not None:
             # 省里 → 省级 and 人社部 → 人力资源社会保障部 are the same words, not near synonyms:
             # they are searched too.
-            same = [t for w, _ in content for t in self.bridge.level(w) + self.bridge.expansions(w)]
+            same_words = tuple(
+                (w, forms) for w, _ in content if (forms := self.bridge.level(w) + self.bridge.expansions(w))
+            )
+            same = [t for _, forms in same_words for t in forms]
             tokens += tuple(t for t in dict.fromkeys(same) if t not in tokens)
         groups = tuple(
             group
@@ -149,7 +156,8 @@ class QueryPreparer:
             if (group := tuple(t for t in dict.fromkeys(self.tokenizer.tokenize(" ".join(terms))) if t in self.vocabulary))
         )
         return PreparedQuery(
-            question, normalized, lexical_text, tokens, english, english_terms, senses, synonyms, content, groups
+            question, normalized, lexical_text, tokens, english, english_terms, senses, synonyms, content, groups,
+            same_words,
         )
 
     def _synonyms(self, content: tuple[tuple[str, str], ...]) -> tuple[str, ...]:

@@ -120,7 +120,7 @@ def test_a_money_noun_asked_for_asks_for_money():
 def test_is_there_a_contact_asks_for_it_but_must_one_be_published_does_not():
     for q in ("Is there a hotline number or email address for questions?", "有没有咨询电话？", "监督电话是多少？"):
         assert must_state(asked(q), q), q
-    for q in ("要不要公示监督电话？", "Do agencies have to publish a complaints hotline?"):
+    for q in ("要不要公示监督电话？", "也必须公示收费标准和监督电话吗？", "Do agencies have to publish a complaints hotline?"):
         assert not must_state(asked(q), q), q
 
 
