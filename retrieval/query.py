@@ -15,6 +15,7 @@ from .text import has_cjk, normalize_query
 _LATIN_RE = re.compile(r"[A-Za-z]{2,}")
 _EN_WORD_RE = re.compile(r"[a-z][a-z\-']*")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CONTRACTION = re.compile(r"'(?:re|ve|ll|d|m)$")
 MAX_SPAN = 6
 SYNONYMS_PER_WORD = 2
 
@@ -77,6 +78,10 @@ class QueryPreparer:
         return [w for w in _EN_WORD_RE.findall(text) if len(w) > 1]
 
     def is_content_word(self, word: str) -> bool:
+        # A contraction is its function word: doesn't, isn't, can't; we're, they've, it'll, I'm.
+        if word.endswith("n't"):
+            return False
+        word = _CONTRACTION.sub("", word)
         return word not in self.tokenizer.stopwords and word not in ENGLISH_STOP_WORDS
 
     def vocabulary_in(self, text: str) -> list[str]:

@@ -148,3 +148,11 @@ def test_a_question_naming_a_kind_of_document_names_it(fast_engine, question, na
     searcher = fast_engine._state.searcher
     found = searcher._named_documents(searcher.prepare(question))
     assert {searcher.index.documents[d].doc_id for d in found} == named
+
+
+def test_english_contractions_are_function_words(fast_engine):
+    """"doesn't", "we're" say nothing about the topic: they must not count as words the documents lack."""
+    query = fast_engine._state.searcher.prepare("We're a county and we don't qualify, isn't that right? Can't we apply?")
+    words = [w for w, _ in query.english_terms]
+    assert not {"we're", "don't", "isn't", "can't"} & set(words), words
+    assert "county" in words
