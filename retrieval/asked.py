@@ -12,6 +12,8 @@ from enum import Enum
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from .terms import is_mostly_verb
+
 
 class Asked(str, Enum):
     MONEY = "money"  # an amount of money, a subsidy, a rate or a size
@@ -28,7 +30,8 @@ class Asked(str, Enum):
 # i.e. the last of the content words that follow it ("which older rule" → rule).
 # "What is / what's the X" asks for X as well: the copula and an article are skipped.
 _EN_FOCUS = re.compile(
-    r"\b(?:what|which|how much|how many)(?:'s|'re|\s+is|\s+are|\s+was|\s+were)?\s+(?:(?:the|a|an|its|their|this|these|those)\s+)?"
+    r"\b(?:what|which|how much|how many)(?P<copula>'s|'re|\s+is|\s+are|\s+was|\s+were)?\s+"
+    r"(?P<article>(?:the|a|an|its|their|this|these|those)\s+)?"
     r"(?:kinds? of |types? of |sorts? of )?((?:[a-z][a-z\-']*\s*){1,4})",
     re.I,
 )
@@ -40,14 +43,26 @@ def english_focus(question: str) -> str | None:
     m = _EN_FOCUS.search(question)
     if m is None:
         return None
+    words = m.group(3).lower().split()
+    if words and not m.group("article") and _asks_what_happens(words, bool(m.group("copula"))):
+        return None
     run: list[str] = []
-    for word in m.group(1).lower().split():
+    for word in words:
         if word in _NOT_A_FOCUS or word in ENGLISH_STOP_WORDS:
             break
         if run and word.endswith(("ed", "ing")):
             break  # a participle closes the noun phrase: "the provincial government expected to do"
         run.append(word)
     return run[-1] if run else None
+
+
+def _asks_what_happens(words: list[str], copula: bool) -> bool:
+    """"What happens to…", "what's supposed to…", "what counts as…": "what" is the subject of a verb,
+    not a determiner of a noun. A noun after "what" is followed by its verb ("What rent do…")."""
+    first, after = words[0], words[1] if len(words) > 1 else ""
+    if first.endswith("ed"):
+        return True
+    return not copula and is_mostly_verb(first) and after not in _NOT_A_FOCUS
 
 
 # Nouns that ask for money when they are the thing asked for ("What corporate income tax rate…").
