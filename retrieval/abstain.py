@@ -83,7 +83,7 @@ class AbstentionPolicy:
     grey_coverage: float = 0.25
     grey_min_dense: float = 0.88
     # English: the share of content words the lexicons carry into the corpus's terms.
-    min_coverage_en: float = 0.55
+    min_coverage_en: float = 0.45
     grey_coverage_en: float = 0.4
     grey_min_dense_en: float = 0.88
 
