@@ -32,6 +32,8 @@ _RESTATED = re.compile(r"^[^。！？]*？\s*(?:答[：:])?\s*")
 # How a document names itself ("本条例自…起施行") and how it names another one (《…》).
 _SELF_NAME = re.compile(r"本(条例|办法|规定|细则|方案|通知|意见|决定|法)")
 _CITED_TITLE = re.compile(r"《[^》]{2,60}》")
+# A question that asks for a document's name; otherwise its title line names it and says nothing.
+_Q_TITLE = re.compile(r"标题|题目|名称|全称|叫什么|\btitle\b|\bname of\b|\bcalled\b", re.I)
 
 # Weights of the three signals, and the penalty of citations 2 and 3 (read off the tuning sets).
 LEXICAL_WEIGHT = 1.0
@@ -128,6 +130,11 @@ def _as_matched(sentence: str, own_title: str | None) -> str:
     return out
 
 
+def _is_title_line(sentence: str, chunk: Chunk) -> bool:
+    title = (chunk.doc_title or "").strip("《》 ")
+    return bool(title) and sentence.strip().startswith(title)
+
+
 def extract_answer(
     question: str,
     terms: list[Term],
@@ -155,6 +162,7 @@ def extract_answer(
         return Extract(chunk.text, chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end)
     sims = [c[5] for c in candidates if c[5] is not None]
     best_sim = max(sims) if sims else 0.0
+    names_only = kind is not Asked.REFERENCE and not _Q_TITLE.search(question)
 
     def score(cand) -> float:
         rank, chunk, _, _, sentence, sim = cand
@@ -169,8 +177,8 @@ def extract_answer(
             value += ASKED_BONUS
         if kind is Asked.DATE and _Q_DAY.search(question) and _DAY.search(sentence):
             value += DAY_BONUS  # asked for the day, and this sentence names it
-        if len(sentence) < 12:
-            value -= SHORT_PENALTY  # a bare heading
+        if len(sentence) < 12 or (names_only and _is_title_line(sentence, chunk)):
+            value -= SHORT_PENALTY  # a bare heading, or the document's title: they state nothing
         return value
 
     best = max(candidates, key=lambda c: (score(c), -c[0], -c[3]))

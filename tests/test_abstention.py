@@ -20,6 +20,9 @@ HELD_OUT_2 = REPO_ROOT / "eval" / "heldout2.jsonl"
 HELD_OUT_2_SHA256 = "a160acdb19a35572c2a56002be93b9c8746b03a71bbcaac87592a7d5014768d8"
 ADDED_DOCS = REPO_ROOT / "eval" / "added_docs.jsonl"
 ADDED_DOCS_SHA256 = "3098a08de2d94acef918ffc682b497f7bde3ec9e3aefcb146303ea6b5142c778"
+# A third, written the same way and frozen at the start of the third round.
+HELD_OUT_3 = REPO_ROOT / "eval" / "heldout3.jsonl"
+HELD_OUT_3_SHA256 = "2e89727e847952564a2d926827df64c67612c82ba25fa125e856fc0c64c2cd3f"
 
 
 def _cites(answer, evidence: str, k: int = 5) -> bool:
@@ -129,7 +132,12 @@ def test_an_interpretation_answer_never_quotes_its_restated_question(engine):
 
 @pytest.mark.parametrize(
     "path, sha256, n",
-    [(HELD_OUT, HELD_OUT_SHA256, 85), (HELD_OUT_2, HELD_OUT_2_SHA256, 70), (ADDED_DOCS, ADDED_DOCS_SHA256, 30)],
+    [
+        (HELD_OUT, HELD_OUT_SHA256, 85),
+        (HELD_OUT_2, HELD_OUT_2_SHA256, 70),
+        (ADDED_DOCS, ADDED_DOCS_SHA256, 30),
+        (HELD_OUT_3, HELD_OUT_3_SHA256, 70),
+    ],
 )
 def test_held_out_sets_are_frozen(path, sha256, n):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256

@@ -156,3 +156,11 @@ def test_english_contractions_are_function_words(fast_engine):
     words = [w for w, _ in query.english_terms]
     assert not {"we're", "don't", "isn't", "can't"} & set(words), words
     assert "county" in words
+
+
+def test_a_title_line_is_not_an_answer_unless_the_name_is_asked(engine):
+    """The notice's title shares the question's 人社部 (人社部发), but it decides nothing."""
+    a = engine.ask("这个试点是人社部和财政部、发改委一起发文搞的吧？")
+    assert "工业和信息化部" in a.answer and "商务部" in a.answer, a.answer
+    b = engine.ask("这份通知的文号是多少？")
+    assert "人社部发〔2025〕27号" in b.answer, b.answer
