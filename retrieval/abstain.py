@@ -145,7 +145,7 @@ class Abstainer:
             topic = pos.startswith(_TOPIC_POS) and pos not in ("v", "vd")
             weight = min(len(word), MAX_WORD_WEIGHT) * (NOUN_WEIGHT if topic else 1.0)
             total += weight
-            forms = (word, *self.bridge.chinese(word), *self._most_of(word))
+            forms = (word, *self.bridge.chinese(word), *self.bridge.parts(word))
             if topic:
                 hit = any(f in retrieved for f in forms)
             else:
@@ -165,19 +165,6 @@ class Abstainer:
         known_w += latin_known
         return Vocabulary(
             known_w / total, tuple(known), tuple(sorted(unknown, key=len, reverse=True)), tuple(names)
-        )
-
-    def _most_of(self, word: str) -> tuple[str, ...]:
-        """Corpus terms that make up two thirds of a word the corpus does not use: 地级市 is
-        the corpus's 地级 (地级及以上城市), 评职称 its 职称; 个人所得税 is not its 个人."""
-        if len(word) < 3 or word in self._vocab:
-            return ()
-        need = -(-2 * len(word) // 3)
-        return tuple(
-            word[i : i + n]
-            for n in range(len(word) - 1, need - 1, -1)
-            for i in range(len(word) - n + 1)
-            if word[i : i + n] in self._vocab
         )
 
     def _english_vocabulary(self, result: SearchResult) -> Vocabulary:

@@ -42,6 +42,10 @@ class PreparedQuery:
     # A Chinese word and the corpus's own name for it (省里 → 省级, 人社部 → 人力资源社会保障部): searched
     # too, and one word of the question, not two, when an answer sentence is weighed.
     same_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A Chinese word the corpus does not use, and the corpus terms that stand for it: its 词林
+    # synonyms and the term that makes up most of it (评职称 → 职称). Not searched; they count
+    # when an answer sentence is weighed.
+    near_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def dense_text(self) -> str:
@@ -147,6 +151,7 @@ class QueryPreparer:
         content = () if english else tuple(self.tokenizer.content_words(normalized))
         synonyms = self._synonyms(content)
         same_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        near_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
         if self.bridge is not None:
             # 省里 → 省级 and 人社部 → 人力资源社会保障部 are the same words, not near synonyms:
             # they are searched too.
@@ -154,6 +159,11 @@ class QueryPreparer:
                 (w, forms) for w, _ in content if (forms := self.bridge.level(w) + self.bridge.expansions(w))
             )
             same = [t for _, forms in same_words for t in forms]
+            near_words = tuple(
+                (w, forms)
+                for w, _ in content
+                if len(w) > 1 and w not in self.vocabulary and (forms := self.bridge.chinese(w) + self.bridge.parts(w))
+            )
             tokens += tuple(t for t in dict.fromkeys(same) if t not in tokens)
         groups = tuple(
             group
@@ -162,7 +172,7 @@ class QueryPreparer:
         )
         return PreparedQuery(
             question, normalized, lexical_text, tokens, english, english_terms, senses, synonyms, content, groups,
-            same_words,
+            same_words, near_words,
         )
 
     def _synonyms(self, content: tuple[tuple[str, str], ...]) -> tuple[str, ...]:

@@ -233,6 +233,19 @@ class TermBridge:
         m = _LOCATIVE.match(word)
         return tuple(f for f in (m.group(1) + "级",) if f in self._vocab) if m else ()
 
+    def parts(self, word: str) -> tuple[str, ...]:
+        """Corpus terms that make up two thirds of a word the corpus does not use: 地级市 is
+        the corpus's 地级 (地级及以上城市), 评职称 its 职称; 个人所得税 is not its 个人."""
+        if len(word) < 3 or word in self._vocab:
+            return ()
+        need = -(-2 * len(word) // 3)
+        return tuple(
+            word[i : i + n]
+            for n in range(len(word) - 1, need - 1, -1)
+            for i in range(len(word) - n + 1)
+            if word[i : i + n] in self._vocab
+        )
+
     def expansions(self, word: str) -> tuple[str, ...]:
         """The corpus's full names of a Chinese abbreviation: 人社部 → 人力资源社会保障部, 地级市 →
         地级及以上城市. A 简称 keeps characters of the full name in order, its first and last among

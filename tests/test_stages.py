@@ -144,6 +144,12 @@ def test_an_abbreviation_is_searched_by_the_corpus_full_name():
     assert bridge.expansions("工信部") == ()  # its full name is not in this vocabulary
 
 
+def test_parts_of_a_word_the_corpus_lacks():
+    bridge = TermBridge.for_vocabulary({"职称", "地级", "个人", "试点"})
+    assert bridge.parts("评职称") == ("职称",) and bridge.parts("地级市") == ("地级",)
+    assert bridge.parts("个人所得税") == () and bridge.parts("试点") == ()
+
+
 def test_an_english_word_counts_once_whatever_number_of_translations():
     """"land" → 土地 / 用地 / 落地 must not outweigh a word with one translation."""
     docs = [["土地", "用地", "落地"], ["招聘", "机构"], ["其他"]]
