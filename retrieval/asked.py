@@ -22,6 +22,7 @@ class Asked(str, Enum):
     AMOUNT = "amount"  # "X是多少" with no counting unit: some figure
     REFERENCE = "reference"  # a document's reference number (文号: 人社部发〔2025〕27号)
     CONTACT = "contact"  # a phone number, an e-mail or web address, a street address
+    NAMES = "names"  # a list of particular cities, firms or institutions (名单)
     BODY = "body"  # who: a ministry, department, body
     OTHER = "other"
 
@@ -71,7 +72,7 @@ _MONEY_FOCUS = frozenset("fee fees salary salaries wage wages pay price prices c
 # one that asks whether there is one ("有没有咨询电话？", "Is there a hotline?") asks for it.
 _Q_EXISTS = re.compile(r"有没有|有无|是否有|^\s*(?:is|are) there\b|\bany\b", re.I)
 _Q_MONEY = re.compile(
-    r"多少钱|多少元|几元|多少万|几万|多少亿|几亿|金额|额度|标准是多少|费用是多少|多少[\u4e00-\u9fff]{0,4}(?:资金|经费|补[助贴]|奖[励补])|"
+    r"多少钱|多少元|几元|多少万|几万|多少亿|几亿|金额|额度|标准是多少|费用是多少|多少[\u4e00-\u9fff]{0,4}(?:资金|经费|费用|补[助贴]|奖[励补])|(?:交|付|缴|花)多少|(?:规模|金额|额度)有?多大|多大(?:规模|金额)|"
     r"补[助贴]多少|资助多少|减免多少|(?:能|可以?)?(?:拿|领|给|补|减|免|贴)[到了]?多少|比例是多少|税率|规模.{0,4}多少|几个点|多少个点|几个百分点|百分之几|"
     r"\bhow much (?:money|funding|subsidy|grant|rent|tax|does|do|is|will|can)\b|\bwhat (?:is|'s) the (?:amount|rate|budget|size)\b|"
     r"\bhow much\b|\bin (?:yuan|rmb|cny|renminbi)\b",
@@ -89,6 +90,9 @@ _Q_CONTACT = re.compile(
     r"\b(?:phone|telephone|e-?mail|website|web site|url|hotline|contact details|postal address|street address)\b",
     re.I,
 )
+_Q_NAMES = re.compile(r"名单|名录|\b(?:list|names) of\b", re.I)
+# "能把名单列一下吗？" is a request, though it ends like a yes/no question.
+_Q_REQUEST = re.compile(r"(?:给|列|发|提供)[^。？?]{0,8}(?:名单|名录|一下)|\b(?:can|could) you (?:list|give|name|share)\b", re.I)
 _Q_BODY = re.compile(
     r"谁|哪个部门|哪些部门|哪一级|哪级|哪个单位|由哪|哪家单位|\bwho\b|\bwhich (?:department|ministr|bod|agenc|authorit)",
     re.I,
@@ -102,6 +106,9 @@ _DATE = re.compile(
 )
 _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?[个家人名位项类所年]|[一二三四五六七八九十两百千万]+[个家类项大年人名位]")
 _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高校|院所|主体")
+# Three or more named cities, counties, firms or institutions in a row: a list of names.
+_NAME = r"[\u4e00-\u9fff]{2,8}(?:市|县|公司|集团|大学|学院)"
+_NAMES = re.compile(rf"{_NAME}(?:\s*[、，,和及与]\s*{_NAME}){{2,}}")
 _REFERENCE = re.compile(r"[〔\[（(]\s*\d{4}\s*[〕\]）)]\s*\d+\s*号")
 _CONTACT = re.compile(
     r"\d{3,4}[-－]\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|\b400[-－]?\d{3}[-－]?\d{4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.|"
@@ -118,6 +125,7 @@ _VALUE = {
     Asked.AMOUNT: _AMOUNT,
     Asked.REFERENCE: _REFERENCE,
     Asked.CONTACT: _CONTACT,
+    Asked.NAMES: _NAMES,
 }
 
 
@@ -145,6 +153,8 @@ def asked(question: str) -> Asked:
         return Asked.DATE
     if _Q_CONTACT.search(question):
         return Asked.CONTACT
+    if _Q_NAMES.search(question):
+        return Asked.NAMES
     if _Q_AMOUNT.search(question):
         return Asked.AMOUNT
     if _Q_BODY.search(question):
@@ -201,8 +211,9 @@ def states_count(question: str, text: str) -> bool:
 
 def must_state(kind: Asked, question: str) -> bool:
     """Whether only a clause that gives a figure of this kind can answer the question at all."""
-    if kind is Asked.CONTACT:
-        return not is_yes_no(question) or bool(_Q_EXISTS.search(question))
+    if kind in (Asked.CONTACT, Asked.NAMES):
+        # "没进名单的城市能不能自己探索？" asks a rule; "名单里有没有无锡？" and "能把名单列一下吗？" ask for names.
+        return not is_yes_no(question) or bool(_Q_EXISTS.search(question) or _Q_REQUEST.search(question))
     return kind in (Asked.MONEY, Asked.AMOUNT) or (kind is Asked.COUNT and bool(_NUMBER_ASKED.search(question)))
 
 
@@ -219,6 +230,7 @@ ASKED_LABEL_ZH = {
     Asked.BODY: "责任主体",
     Asked.REFERENCE: "文号",
     Asked.CONTACT: "联系方式",
+    Asked.NAMES: "具体名单",
 }
 ASKED_LABEL_EN = {
     Asked.MONEY: "an amount or rate",
@@ -228,5 +240,6 @@ ASKED_LABEL_EN = {
     Asked.BODY: "who is responsible",
     Asked.REFERENCE: "a document number",
     Asked.CONTACT: "contact details",
+    Asked.NAMES: "a list of names",
 }
 

@@ -173,3 +173,9 @@ def test_the_notice_is_quoted_before_its_restatement(engine):
 def test_a_place_question_with_nothing_else_on_topic_is_off_topic_without_related_clauses(engine):
     a = engine.ask("明天北京天气怎么样？")
     assert not a.answerable and a.reason == "off-topic" and a.related == []
+
+
+def test_a_list_of_names_the_documents_do_not_give_is_declined(engine):
+    a = engine.ask("最终确定的39个试点城市具体是哪些城市？能给个完整名单吗？")
+    assert not a.answerable and a.reason == "detail-missing"
+    assert "名单" in a.answer, a.answer

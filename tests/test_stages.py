@@ -120,6 +120,23 @@ def test_a_money_noun_asked_for_asks_for_money():
     assert asked("What fee waivers are there for agencies?") is not Asked.MONEY  # the head is "waivers"
 
 
+def test_a_list_of_names_is_asked_for_only_when_requested():
+    for q in ("最终确定的39个试点城市具体是哪些城市？能给个完整名单吗？", "名单里有没有无锡？", "Can you give me the list of the pilot cities?"):
+        assert asked(q) is Asked.NAMES and must_state(Asked.NAMES, q), q
+    # 名单 as context of a rule question, or of a date question, asks for no names.
+    q = "没进名单的城市，能不能自己围绕优势产业搞创新探索？"
+    assert not must_state(asked(q), q)
+    assert asked("试点城市名单什么时候公布？") is Asked.DATE
+    assert states(Asked.NAMES, "首批试点包括苏州市、无锡市、常州市等")
+    assert not states(Asked.NAMES, "从已公布的试点名单看，39个试点城市基本覆盖长三角、珠三角、京津冀")
+    assert not states(Asked.NAMES, "优先支持自贸区、经开区、高新区等国家级产业园区所在城市")
+
+
+def test_more_forms_that_ask_for_money():
+    for q in ("一个展位要交多少费用？", "产业基金规模有多大？", "办这个要花多少？"):
+        assert asked(q) is Asked.MONEY, q
+
+
 def test_is_there_a_contact_asks_for_it_but_must_one_be_published_does_not():
     for q in ("Is there a hotline number or email address for questions?", "有没有咨询电话？", "监督电话是多少？"):
         assert must_state(asked(q), q), q
