@@ -31,7 +31,7 @@ _Q_DAY = re.compile(r"哪天|几号|哪一天|几月几[日号]|日期|具体时
 _RESTATED = re.compile(r"^[^。！？]*？\s*(?:答[：:])?\s*")
 # How a document names itself ("本条例自…起施行") and how it names another one (《…》).
 _SELF_NAME = re.compile(r"本(条例|办法|规定|细则|方案|通知|意见|决定|法)")
-_CITED_TITLE = re.compile(r"《[^》]{2,60}》")
+_CITED_TITLE = re.compile(r"《[^》]{2,60}》(?:\s*[（(][^）)]{0,30}〔\d{4}〕\s*\d+\s*号[）)])?")
 # A question that asks for a document's name; otherwise its title line names it and says nothing.
 _Q_TITLE = re.compile(r"标题|题目|名称|全称|叫什么|\btitle\b|\bname of\b|\bcalled\b", re.I)
 
@@ -123,7 +123,7 @@ def answer_terms(query: PreparedQuery, lexical: LexicalIndex) -> list[Term]:
 
 def _as_matched(sentence: str, own_title: str | None) -> str:
     """The sentence as it speaks of documents: "本条例" is the document's own title, and a 《title》
-    it cites is another document, whose words say nothing about this one.
+    it cites (with the number after it) is another document, whose words say nothing about this one.
 
     "本条例自2025年3月1日起施行。2012年5月1日起施行的《某省人才市场管理条例》同时废止。": asked
     when 某省人力资源市场条例 takes effect, the first sentence answers, though the second shares

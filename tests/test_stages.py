@@ -132,6 +132,14 @@ def test_a_list_of_names_is_asked_for_only_when_requested():
     assert not states(Asked.NAMES, "优先支持自贸区、经开区、高新区等国家级产业园区所在城市")
 
 
+def test_a_cited_documents_title_and_number_are_not_this_documents():
+    from retrieval.answer import _as_matched
+
+    sentence = "按照人力资源社会保障部等5部门《关于加强人力资源服务助力制造业高质量发展的意见》（人社部发〔2024〕86号）部署"
+    matched = _as_matched(sentence, "《关于开展人力资源服务业与制造业融合发展试点工作的通知》")
+    assert "2024" not in matched and "意见" not in matched and "部署" in matched
+
+
 def test_more_forms_that_ask_for_money():
     for q in ("一个展位要交多少费用？", "产业基金规模有多大？", "办这个要花多少？"):
         assert asked(q) is Asked.MONEY, q
