@@ -112,10 +112,8 @@ def _phrase_weight(phrase: str) -> float:
 
 def _carried(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[float, float]:
     """(total, known) weight of English phrases: known when a lexicon carries them into the corpus's terms."""
-    return (
-        sum(_phrase_weight(p) for p, _ in terms),
-        sum(_phrase_weight(p) for p, t in terms if t),
-    )
+    weights = [(_phrase_weight(p), bool(t)) for p, t in terms]
+    return sum(w for w, _ in weights), sum(w for w, known in weights if known)
 
 
 class Abstainer:

@@ -101,17 +101,18 @@ def answer_terms(query: PreparedQuery, lexical: LexicalIndex) -> list[Term]:
     whole = [t for t in tokens if not any(t != u and t in u for u in tokens)]
     terms = [Term((t,), weight(t)) for t in whole if has_cjk(t) and t not in translated]
     # 人社部 and 人力资源社会保障部 are one word of the question, weighed as the question wrote it;
-    # so are 评职称 and the corpus's 职称.
-    same = dict(query.same_words)
-    terms = [Term(t.forms + same.get(t.forms[0], ()), t.weight) for t in terms]
-    # A word the corpus lacks weighs what the corpus term standing for it weighs (公司 → 企业, a common one).
-    near = dict(query.near_words)
-    terms = [
-        Term(t.forms + near[t.forms[0]], min(t.weight, max(weight(f) for f in near[t.forms[0]])))
-        if t.forms[0] in near
-        else t
-        for t in terms
-    ]
+    # so are 评职称 and the corpus's 职称, but a word the corpus lacks weighs what the term standing
+    # for it weighs (公司 → 企业, a common one).
+    same, near = dict(query.same_words), dict(query.near_words)
+
+    def with_own_names(term: Term) -> Term:
+        word = term.forms[0]
+        forms = tuple(dict.fromkeys(term.forms + same.get(word, ()) + near.get(word, ())))
+        if word in near:
+            return Term(forms, min(term.weight, max(weight(f) for f in near[word])))
+        return Term(forms, term.weight)
+
+    terms = [with_own_names(t) for t in terms]
     terms += [Term((t,), weight(t)) for t in whole if not has_cjk(t) and t in lexical.vocabulary]
     senses = dict(query.senses)
     for word, forms in query.english_terms:

@@ -33,7 +33,7 @@ class Asked(str, Enum):
 _EN_FOCUS = re.compile(
     r"\b(?:what|which|how much|how many)(?P<copula>'s|'re|\s+is|\s+are|\s+was|\s+were)?\s+"
     r"(?P<article>(?:the|a|an|its|their|this|these|those)\s+)?"
-    r"(?:kinds? of |types? of |sorts? of )?((?:[a-z][a-z\-']*\s*){1,4})",
+    r"(?:kinds? of |types? of |sorts? of )?(?P<words>(?:[a-z][a-z\-']*\s*){1,4})",
     re.I,
 )
 _NOT_A_FOCUS = frozenset("do does did is are was were can could will would should must may might has have had".split())
@@ -44,7 +44,7 @@ def english_focus(question: str) -> str | None:
     m = _EN_FOCUS.search(question)
     if m is None:
         return None
-    words = m.group(3).lower().split()
+    words = m.group("words").lower().split()
     if words and not m.group("article") and _asks_what_happens(words, bool(m.group("copula"))):
         return None
     run: list[str] = []

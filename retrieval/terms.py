@@ -32,8 +32,8 @@ MAX_TERMS_PER_WORD = 4
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.+)/$")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _EN_WORD = re.compile(r"[a-z][a-z\-']*")
-# 省里, 市里, 县里: the spoken way of naming a level of government (省级, 市级, 县级).
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+# 省里, 市里, 县里: the spoken way of naming a level of government (省级, 市级, 县级).
 _LOCATIVE = re.compile(r"^([\u4e00-\u9fff]{1,2})里$")
 _GLOSS_STOP = frozenset(
     "to the a an of for and or in on at by with sb sth one's oneself be as is are from up out into".split()
