@@ -176,6 +176,10 @@ def cmd_eval(args) -> int:
         print(f"  {cat:14} {row['n']:>3} {row['recall@k']:>9.2f} {row['top1']:>6.2f} {row['declined']:>9}")
     misses = report.misses()
     print(f"\nmisses ({len(misses)}):")
+    if args.held_out and not args.show_misses:
+        # Reading a held-out set's misses is the first step of tuning on it.
+        print("  not listed for a held-out set (--show-misses lists them)")
+        return 0
     for r in misses:
         what = (
             "declined" if not r.answer.answerable else f"evidence at rank {r.hit_rank}" if r.hit_rank else "evidence not in top-k"
@@ -346,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--json-out", metavar="FILE", help="also write the full result (README's quality table reads benchmarks/results/eval-*.json)")
-    p.add_argument("--held-out", action="store_true", help="mark the set as held out: never used to choose rules or thresholds")
+    p.add_argument("--held-out", action="store_true", help="mark the set as held out: never used to choose rules or thresholds (its misses are not listed)")
+    p.add_argument("--show-misses", action="store_true", help="list a held-out set's misses anyway (after the last change is measured)")
     engine_opts(p)
     p.set_defaults(func=cmd_eval)
 

@@ -149,7 +149,8 @@ def result_record(report: EvalReport, dataset: str | Path, role: str, model: str
         "out_of_scope": len(report.results) - answerable,
         "summary": report.summary(),
         "per_category": report.per_category(),
-        "misses": [r.item.id for r in report.misses()],
+        # A held-out set's misses are not written down: reading them is the first step of tuning on it.
+        "misses": [r.item.id for r in report.misses()] if role == TUNED_ON else [],
     }
 
 

@@ -79,6 +79,10 @@ def test_eval_prints_metrics_and_misses(env, tmp_path):
     assert record["dataset"] == "../shared/eval/dev.jsonl" and record["role"] == "held out"
     assert record["model"] == "hash-ngram-v1:384" and record["answerable"] + record["out_of_scope"] == 35
     assert set(record["summary"]) >= {"recall@5", "top1", "oos_acc", "false_abstain", "answer_acc", "n"}
+    # A held-out set's misses are counted, not listed: reading them is the first step of tuning on it.
+    assert record["misses"] == [] and "not listed for a held-out set" in r.stdout
+    shown = run_cli("eval", "--dataset", str(DEV_SET), "--held-out", "--show-misses")
+    assert "not listed" not in shown.stdout
 
 
 def test_build_reports_chunks(env):
