@@ -93,10 +93,14 @@ class ChineseTokenizer:
         """
         if self._pos is None:
             self._pos = _loaded_pos_tagger()
+        # No HMM guesses: for a word its dictionary lacks, jieba's HMM glues spoken fragments
+        # into "words" (咱市想报名 → 市想, 咱能学 → 能学) that no document uses, and each such
+        # fragment counted as a topic the documents do not speak about. A 儿 cut off on its own
+        # is the spoken suffix of the word before it (哪几块儿, 这块儿), not a noun.
         return [
             (p.word, p.flag)
-            for p in self._pos.lcut(text.lower())
-            if p.word.strip() and p.word not in self.stopwords and _TOKEN_RE.search(p.word)
+            for p in self._pos.lcut(text.lower(), HMM=False)
+            if p.word.strip() and p.word not in self.stopwords and p.word != "儿" and _TOKEN_RE.search(p.word)
         ]
 
 
