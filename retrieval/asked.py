@@ -48,13 +48,21 @@ def english_focus(question: str) -> str | None:
     if words and not m.group("article") and _asks_what_happens(words, bool(m.group("copula"))):
         return None
     run: list[str] = []
-    for word in words:
-        if word in _NOT_A_FOCUS or word in ENGLISH_STOP_WORDS:
+    for i, word in enumerate(words):
+        if _closes_phrase(word):
             break
         if run and word.endswith(("ed", "ing")):
-            break  # a participle closes the noun phrase: "the provincial government expected to do"
+            # A participle closes the noun phrase ("the provincial government expected to do"),
+            # unless a noun follows it that it modifies ("shady hiring practices").
+            after = words[i + 1] if i + 1 < len(words) else ""
+            if not after or _closes_phrase(after) or after.endswith(("ed", "ing")):
+                break
         run.append(word)
     return run[-1] if run else None
+
+
+def _closes_phrase(word: str) -> bool:
+    return word in _NOT_A_FOCUS or word in ENGLISH_STOP_WORDS
 
 
 def _asks_what_happens(words: list[str], copula: bool) -> bool:
