@@ -143,7 +143,9 @@ class Abstainer:
             topic = pos.startswith(_TOPIC_POS) and pos not in ("v", "vd")
             weight = min(len(word), MAX_WORD_WEIGHT) * (NOUN_WEIGHT if topic else 1.0)
             total += weight
-            forms = (word, *self.bridge.chinese(word), *self.bridge.parts(word))
+            # A verb's translations are too many to say it is the documents' word (告诉 "to tell"
+            # would be 通知 "to inform"); a noun's name a thing.
+            forms = (word, *self.bridge.chinese(word, translated=topic), *self.bridge.parts(word))
             if topic:
                 hit = any(f in retrieved for f in forms)
             else:

@@ -276,6 +276,8 @@ class Engine:
             self.embedder.embed_queries(questions) if self.embedder is not None and questions else None
         )
         abstainer = Abstainer(index, self.tokenizer, searcher.bridge, self.policy)
+        # The dictionary a question's unknown words are translated through loads while the page draws.
+        threading.Thread(target=searcher.bridge.warm, name="term-bridge-warm", daemon=True).start()
         suggestions = [(q, vectors[i] if vectors is not None else None) for i, q in enumerate(questions)]
         return _State(index, searcher, abstainer, suggestions)
 

@@ -21,7 +21,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 log = logging.getLogger("policy_qa")
 
@@ -104,6 +104,19 @@ def _cedict_entries() -> tuple[tuple[str, tuple[str, ...]], ...]:
         if m:
             out.append((m.group(2), tuple(g for g in m.group(3).split("/") if g)))
     return tuple(out)
+
+
+# Glosses that say what an entry is rather than what it means: a classifier, an abbreviation, a cross-reference.
+_META_GLOSS = re.compile(r"\s*(?:cl:|abbr|see |variant|old variant|used in|surname|also written|erhua|\()", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _glosses_by_head() -> dict[str, tuple[str, ...]]:
+    """Simplified headword → its glosses that state a meaning."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for head, glosses in _cedict_entries():
+        out[head].extend(g for g in glosses if not _META_GLOSS.match(g) and "[" not in g)
+    return {h: tuple(g) for h, g in out.items() if g}
 
 
 def _gloss_keys(gloss: str) -> list[str]:
@@ -200,6 +213,10 @@ class TermBridge:
                     zh[word] |= inside
         return cls({w: tuple(sorted(t)) for w, t in zh.items()}, vocab)
 
+    def warm(self) -> None:
+        """Parse CC-CEDICT now (about half a second) rather than on the first question that needs it."""
+        _ = self._whole_glosses, self.en
+
     @property
     def en(self) -> dict[str, tuple[str, ...]]:
         """English gloss key → corpus terms (built on first use)."""
@@ -223,10 +240,42 @@ class TermBridge:
             for key, items in ranked.items()
         }
 
-    def chinese(self, word: str) -> tuple[str, ...]:
-        """Corpus terms that 词林 lists as synonyms of `word`, or that name the level of government
+    def chinese(self, word: str, translated: bool = True) -> tuple[str, ...]:
+        """Corpus terms that 词林 lists as synonyms of `word`, that CC-CEDICT translates the same
+        (see `same_gloss`; not when `translated` is false), or that name the level of government
         a spoken "X里" means (省里 → 省级, 市里 → 市级); empty when none is in the corpus."""
-        return self.zh.get(word, ()) + self.level(word)
+        zh = self.zh.get(word, ())
+        same = tuple(t for t in self.same_gloss(word) if t not in zh) if translated else ()
+        return zh + same + self.level(word)
+
+    def same_gloss(self, word: str) -> tuple[str, ...]:
+        """Corpus terms one of whose English translations is one of `word`'s, word for word:
+        工人 "worker" → 劳动者 "laborer; worker", 商量 "to consult" → 会商, 人事 "human resources" →
+        人力资源. 词林 groups few spoken words with the documents' terms; the dictionary's
+        English is a pivot between them. A whole translation must match, not a word of one
+        ("fine" is 罚款 and 良好 alike, so a few senses still cross)."""
+        # One character has too many senses (给 "to give" is not 给予 in 给多少钱).
+        if len(word) < 2 or word in self._vocab or not _CJK_WORD.fullmatch(word):
+            return ()
+        whole = self._whole_glosses
+        found: list[str] = []
+        for gloss in _glosses_by_head().get(word, ()):
+            keys = _gloss_keys(gloss)
+            if keys:
+                found.extend(whole.get(keys[0], ()))
+        return tuple(dict.fromkeys(t for t in found if t != word))
+
+    @cached_property
+    def _whole_glosses(self) -> dict[str, tuple[str, ...]]:
+        """A whole English gloss (its look-up key) → the corpus terms CC-CEDICT translates so."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for head, glosses in _glosses_by_head().items():
+            if head in self._vocab:
+                for gloss in glosses:
+                    keys = _gloss_keys(gloss)
+                    if keys:
+                        out[keys[0]].add(head)
+        return {k: tuple(sorted(v)) for k, v in out.items()}
 
     def level(self, word: str) -> tuple[str, ...]:
         """省里 → 省级: the corpus's name for the level of government a spoken "X里" means."""
