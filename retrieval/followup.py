@@ -308,6 +308,13 @@ def _with_topic(question: str, previous: str, joiner: str = "") -> tuple[str, st
     return topic + joiner + body, f"补上「{topic}」 · about {topic}"
 
 
+def _determiner_en(question: str, m: re.Match) -> bool:
+    """"one of those joint research setups": these/those before a word of their own name what
+    they point at; the question is not about the previous one's topic."""
+    following = re.match(r"\s+([a-z][a-z'-]*)", question[m.end() :])
+    return m.group(1) in ("these", "those") and following is not None and following.group(1) not in ENGLISH_STOP_WORDS
+
+
 def _own_antecedent_en(before: str) -> bool:
     """Enough words before the pronoun for it to refer to them ("the fastest train from Shanghai
     to Chengdu … how long does it take"), not to the previous question."""
@@ -327,8 +334,9 @@ def _tokenizer() -> ChineseTokenizer:
 
 def _pronoun(question: str, previous: str) -> tuple[str, str] | None:
     if _is_english(question):
-        m = _PRONOUN_EN.search(question.lower())
-        if m is None or not _is_english(previous) or _ACTOR_EN.search(question.lower()):
+        lowered = question.lower()
+        m = next((m for m in _PRONOUN_EN.finditer(lowered) if not _determiner_en(lowered, m)), None)
+        if m is None or not _is_english(previous) or _ACTOR_EN.search(lowered):
             return None
         if re.search(r"[?!.;,]", question[: m.start()]):
             return None
