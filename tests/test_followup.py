@@ -72,6 +72,8 @@ STAND_ALONE = [
     # "it" is the train, named before it in the same question
     (["What support can manufacturers get?"], "What's the fastest train from Shanghai to Chengdu and how long does it take?"),
     (["Who is responsible for carrying out the pilot?"], "What is a recruitment consortium?"),
+    # "those" before words of its own points at them, and "they" after a comma at those
+    (["What support can manufacturers get?"], "If we join one of those joint research setups, what are they supposed to work on?"),
     (["試點城市需要具備哪些條件？"], "產業園要設立什麼招聘專區？"),
     # topic switches are not merged with the previous question
     (["试点城市需要具备哪些条件？"], "那工伤认定呢？"),

@@ -101,6 +101,8 @@ def test_a_spoken_level_of_government_is_the_corpus_level():
         ("What is the rent in the park?", "rent"),
         ("Which older rule does this notice follow?", "rule"),
         ("What kinds of support are there?", "support"),
+        # a participle before a noun modifies it: the noun is the head
+        ("What kinds of shady hiring practices does the notice say they will crack down on?", "practices"),
         # A participle closes the noun phrase; the head noun is what is asked about.
         ("Once the pilot is running, what is the provincial government expected to do?", "government"),
         ("What is required of cities?", None),
@@ -167,6 +169,23 @@ def test_an_abbreviation_is_searched_by_the_corpus_full_name():
     # A word the longer term holds whole is a part of it, not its abbreviation; two characters say too little.
     assert bridge.expansions("试点") == () and bridge.expansions("城市") == ()
     assert bridge.expansions("工信部") == ()  # its full name is not in this vocabulary
+
+
+def test_a_spoken_word_reaches_the_corpus_term_the_dictionary_translates_the_same():
+    bridge = TermBridge.for_vocabulary({"劳动者", "会商", "人力资源", "给予", "试点"})
+    assert "劳动者" in bridge.same_gloss("工人")  # both "worker"
+    assert "会商" in bridge.chinese("商量") and "人力资源" in bridge.chinese("人事")
+    assert "会商" not in bridge.chinese("商量", translated=False)
+    # one character has too many senses; a word the corpus uses needs no bridge
+    assert bridge.same_gloss("给") == () and bridge.same_gloss("试点") == ()
+
+
+def test_spoken_fragments_are_not_taken_for_words():
+    from retrieval.lexical import ChineseTokenizer
+
+    words = [w for w, _ in ChineseTokenizer().content_words("咱市想报名，那报上去的材料得写哪几块儿？咱能学点啥")]
+    assert "市想" not in words and "能学" not in words and "儿" not in words
+    assert "材料" in words and "报名" in words
 
 
 def test_parts_of_a_word_the_corpus_lacks():
