@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .retrievers import Candidates
 
 
@@ -37,6 +39,13 @@ class FusionConfig:
     naming_share: float = 0.5
     # Weight of the best sentence's similarity in a chunk's dense score.
     sentence_weight: float = 0.3
+    # Citations after the first: a clause whose vector is closer than `duplicate_similarity` to
+    # one already cited (the interpretation restating the notice) pays up to `diversity_weight`,
+    # so the five citations hold five facts (maximal marginal relevance over the first
+    # `diversity_depth` candidates; the first citation never changes).
+    diversity_weight: float = 0.3
+    duplicate_similarity: float = 0.93
+    diversity_depth: int = 20
 
 
 def fuse(
@@ -77,3 +86,30 @@ def rank(fused: dict[int, float], tie_break: list[int] | None = None) -> list[in
     """Rows best first; ties go to the lower tie_break value (the more authoritative source), then row order."""
     key = (lambda r: (-round(fused[r], 9), tie_break[r], r)) if tie_break is not None else (lambda r: (-round(fused[r], 9), r))
     return sorted(fused, key=key)
+
+
+def diversify(
+    order: list[int], fused: dict[int, float], vectors: np.ndarray, k: int, config: FusionConfig = FusionConfig()
+) -> list[int]:
+    """The first k of `order` re-chosen one at a time: each pays for its closeness to those chosen before.
+
+    `vectors[i]` is the unit vector of `order[i]`. Closeness below `duplicate_similarity` is
+    free: clauses on one topic are expected to be alike; restatements of one sentence are not needed twice.
+    """
+    if k <= 1 or len(order) <= 1 or config.diversity_weight <= 0:
+        return order[:k]
+    span = 1.0 - config.duplicate_similarity
+    chosen = [0]
+    # Closest similarity of each candidate to any chosen one, updated as the list grows.
+    closest = vectors @ vectors[0]
+    left = list(range(1, len(order)))
+    while len(chosen) < k and left:
+        def value(i: int) -> float:
+            excess = max(0.0, float(closest[i]) - config.duplicate_similarity) / span
+            return fused[order[i]] - config.diversity_weight * excess
+
+        best = max(left, key=lambda i: (value(i), -i))
+        chosen.append(best)
+        left.remove(best)
+        closest = np.maximum(closest, vectors @ vectors[best])
+    return [order[i] for i in chosen]

@@ -16,7 +16,7 @@ import numpy as np
 from .chunking import Chunk
 from .documents import AUTHORITY_RANK, USER_ADDED
 from .embedders import Embedder
-from .fusion import FusionConfig, fuse, rank
+from .fusion import FusionConfig, diversify, fuse, rank
 from .index_store import SearchIndex
 from .lexical import ChineseTokenizer, Glossary
 from .query import PreparedQuery, QueryPreparer
@@ -217,8 +217,16 @@ class HybridSearcher:
                 dense_rank=dense_rank.get(row),
                 lexical_rank=lex_rank.get(row),
             )
-            for row in rank(fused, self._authority_rank)[: max(top_k, 1)]
+            for row in self._cited(rank(fused, self._authority_rank), fused, max(top_k, 1))
         ]
+
+    def _cited(self, order: list[int], fused: dict[int, float], k: int) -> list[int]:
+        """The first k rows, near-duplicates of earlier ones moved down (fusion.diversify)."""
+        vectors = self.index.dense
+        if vectors is None or self.fusion.diversity_weight <= 0 or k <= 1:
+            return order[:k]
+        head = order[: max(self.fusion.diversity_depth, k)]
+        return diversify(head, fused, vectors.vectors(head), k, self.fusion)
 
 
 def _ms(since: float) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.asked import Asked, asked, english_focus, gives, must_state, states
-from retrieval.fusion import FusionConfig, fuse, rank
+from retrieval.fusion import FusionConfig, diversify, fuse, rank
 from retrieval.lexical import LexicalIndex
 from retrieval.retrievers import Candidates, LexicalRetriever
 from retrieval.terms import TermBridge, english_forms
@@ -252,3 +252,22 @@ def test_fuse_is_score_fusion_with_priors():
 def test_rrf_fusion_counts_ranks():
     fused = fuse(Candidates.of({0: 0.9, 1: 0.1}), Candidates.of({1: 3.0}), None, FusionConfig(method="rrf", rrf_k=10))
     assert fused[1] > fused[0]
+
+
+def test_a_restatement_of_a_cited_clause_gives_way_to_another_fact():
+    import numpy as np
+
+    def unit(*v):
+        a = np.array(v, dtype=np.float32)
+        return a / np.linalg.norm(a)
+
+    # row 10 is cited first; row 11 restates it (cosine ≈ 0.99), row 12 says something else
+    vectors = np.stack([unit(1, 0, 0), unit(1, 0.1, 0), unit(0.8, 0, 0.6)])
+    fused = {10: 0.9, 11: 0.85, 12: 0.8}
+    assert diversify([10, 11, 12], fused, vectors, 3) == [10, 12, 11]
+    assert diversify([10, 11, 12], fused, vectors, 1) == [10]  # the first citation never changes
+    # clauses on one topic that are merely alike (cosine 0.8, under the duplicate line) keep their order
+    alike = np.stack([unit(1, 0, 0), unit(0.8, 0.6, 0), unit(0.8, 0, 0.6)])
+    assert diversify([10, 11, 12], fused, alike, 3) == [10, 11, 12]
+    assert diversify([10, 11, 12], fused, vectors, 3, FusionConfig(diversity_weight=0)) == [10, 11, 12]
+
