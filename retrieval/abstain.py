@@ -248,10 +248,12 @@ class Abstainer:
         cov = vocab.coverage
         if cov > hi or (cov >= lo and result.dense_used and result.dense_top >= dense_min):
             return Decision(True, "answerable", signals=signals)
-        missing = "、".join(vocab.unknown[:2])
+        # A single character cut off a longer word (提示词 → 提示, 词) names nothing on its own.
+        named = [w for w in vocab.unknown if len(w) > 1 or english] or list(vocab.unknown)
+        missing = "、".join(named[:2])
         if vocab.known and missing:
             zh = f"文件提到了{topic_zh}，但没有说明{missing}。"
-            missing_en = ", ".join(_as_typed(w, original) for w in vocab.unknown[:2])
+            missing_en = ", ".join(_as_typed(w, original) for w in named[:2])
             en = f"The documents mention {topic_en} but say nothing about {missing_en}."
             reason = "detail-missing"
         else:
