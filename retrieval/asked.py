@@ -23,7 +23,6 @@ class Asked(str, Enum):
     REFERENCE = "reference"  # a document's reference number (文号: 人社部发〔2025〕27号)
     CONTACT = "contact"  # a phone number, an e-mail or web address, a street address
     NAMES = "names"  # a list of particular cities, firms or institutions (名单)
-    CONDITION = "condition"  # the conditions or criteria something must meet (条件, 标准)
     BODY = "body"  # who: a ministry, department, body
     OTHER = "other"
 
@@ -100,11 +99,6 @@ _Q_CONTACT = re.compile(
     re.I,
 )
 _Q_NAMES = re.compile(r"名单|名录|\b(?:list|names) of\b", re.I)
-_Q_CONDITION = re.compile(
-    r"(?:哪些|什么|啥|何种|哪几项?)(?:具体)?(?:的)?(?:条件|资格条件|门槛|硬性要求)|条件是什么|"
-    r"(?:评分|认定|评审|评选|遴选)标准|\bwhat (?:are|is) the (?:criteria|conditions|requirements|eligibility)\b|\bcriteria\b",
-    re.I,
-)
 # "能把名单列一下吗？" is a request, though it ends like a yes/no question.
 _Q_REQUEST = re.compile(r"(?:给|列|发|提供)[^。？?]{0,8}(?:名单|名录|一下)|\b(?:can|could) you (?:list|give|name|share)\b", re.I)
 _Q_BODY = re.compile(
@@ -124,12 +118,6 @@ _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高�
 _NAME = r"[\u4e00-\u9fff]{2,8}(?:市|县|公司|集团|大学|学院)"
 _NAMES = re.compile(rf"{_NAME}(?:\s*[、，,和及与]\s*{_NAME}){{2,}}")
 _REFERENCE = re.compile(r"[〔\[（(]\s*\d{4}\s*[〕\]）)]\s*\d+\s*号")
-# Conditions stated, not referred to: "应当具备…等条件", "需具备四大核心条件：", "应当具备下列条件"
-# (符合条件的项目 only points at conditions stated elsewhere).
-_CONDITION = re.compile(
-    r"(?:应当|应|须|需|必须)(?:具备|满足|符合)|具备[^。；]{2,80}条件|(?:下列|以下|如下)(?:条件|标准|要求)|"
-    r"(?:条件|标准|要求)(?:为|是|如下|包括)|[一二三四五六七八九十两]大?(?:项|个|大)?核心?条件|评[分审]标准"
-)
 _CONTACT = re.compile(
     r"\d{3,4}[-－]\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|\b400[-－]?\d{3}[-－]?\d{4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.|"
     r"\.gov\.cn|\.com\b|地址[:：]|电话[:：]|邮箱[:：]"
@@ -146,7 +134,6 @@ _VALUE = {
     Asked.REFERENCE: _REFERENCE,
     Asked.CONTACT: _CONTACT,
     Asked.NAMES: _NAMES,
-    Asked.CONDITION: _CONDITION,
 }
 
 
@@ -176,8 +163,6 @@ def asked(question: str) -> Asked:
         return Asked.CONTACT
     if _Q_NAMES.search(question):
         return Asked.NAMES
-    if _Q_CONDITION.search(question):
-        return Asked.CONDITION
     if _Q_AMOUNT.search(question):
         return Asked.AMOUNT
     if _Q_BODY.search(question):
@@ -234,9 +219,6 @@ def states_count(question: str, text: str) -> bool:
 
 def must_state(kind: Asked, question: str) -> bool:
     """Whether only a clause that gives a figure of this kind can answer the question at all."""
-    if kind is Asked.CONDITION:
-        # "是否需要具备X条件？" asks a rule; "需要满足哪些条件？" asks for the conditions.
-        return not is_yes_no(question)
     if kind in (Asked.CONTACT, Asked.NAMES):
         # "没进名单的城市能不能自己探索？" asks a rule; "名单里有没有无锡？" and "能把名单列一下吗？" ask for names.
         return not is_yes_no(question) or bool(_Q_EXISTS.search(question) or _Q_REQUEST.search(question))
@@ -257,7 +239,6 @@ ASKED_LABEL_ZH = {
     Asked.REFERENCE: "文号",
     Asked.CONTACT: "联系方式",
     Asked.NAMES: "具体名单",
-    Asked.CONDITION: "具体条件或标准",
 }
 ASKED_LABEL_EN = {
     Asked.MONEY: "an amount or rate",
@@ -268,6 +249,5 @@ ASKED_LABEL_EN = {
     Asked.REFERENCE: "a document number",
     Asked.CONTACT: "contact details",
     Asked.NAMES: "a list of names",
-    Asked.CONDITION: "the conditions or criteria",
 }
 

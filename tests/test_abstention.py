@@ -189,11 +189,3 @@ def test_a_list_of_names_the_documents_do_not_give_is_declined(engine):
     a = engine.ask("最终确定的39个试点城市具体是哪些城市？能给个完整名单吗？")
     assert not a.answerable and a.reason == "detail-missing"
     assert "名单" in a.answer, a.answer
-
-
-def test_conditions_the_documents_do_not_state_are_declined_as_such(engine):
-    a = engine.ask("人力资源服务机构设立博士后科研工作站需要满足哪些具体条件？")
-    assert not a.answerable and a.reason == "detail-missing" and "具体条件" in a.answer, a.answer
-    b = engine.ask("申报试点城市需要满足什么条件？")
-    assert b.answerable and "先进制造业集群" in b.answer, b.answer
-
