@@ -342,7 +342,7 @@ def _pronoun(question: str, previous: str) -> tuple[str, str] | None:
             return None
         if _own_antecedent_en(question[: m.start()]):
             return None
-        if _topic_words_en(question.lower()):
+        if _topic_words_en(lowered):
             return None
         topic = _topic_en(previous)
         if not topic:

@@ -149,7 +149,12 @@ class QueryPreparer:
         tokens += tuple(t for t in self.vocabulary_in(normalized) if t not in tokens)
         # Tagged once here (jieba's part-of-speech pass is the costly step of preparing a question).
         content = () if english else tuple(self.tokenizer.content_words(normalized))
-        synonyms = self._synonyms(content)
+        # The corpus terms standing for each word the corpus does not use, looked up once: embedded
+        # (the first two), and weighed with the word when an answer sentence is chosen.
+        standing = (
+            {w: self.bridge.chinese(w) for w, _ in content if w not in self.vocabulary} if self.bridge is not None else {}
+        )
+        synonyms = tuple(dict.fromkeys(t for terms in standing.values() for t in terms[:SYNONYMS_PER_WORD]))
         same_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
         near_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
         if self.bridge is not None:
@@ -162,7 +167,7 @@ class QueryPreparer:
             near_words = tuple(
                 (w, forms)
                 for w, _ in content
-                if len(w) > 1 and w not in self.vocabulary and (forms := self.bridge.chinese(w) + self.bridge.parts(w))
+                if len(w) > 1 and w in standing and (forms := standing[w] + self.bridge.parts(w))
             )
             tokens += tuple(t for t in dict.fromkeys(same) if t not in tokens)
         groups = tuple(
@@ -174,10 +179,3 @@ class QueryPreparer:
             question, normalized, lexical_text, tokens, english, english_terms, senses, synonyms, content, groups,
             same_words, near_words,
         )
-
-    def _synonyms(self, content: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-        if self.bridge is None:
-            return ()
-        unknown = [w for w, _ in content if w not in self.vocabulary]
-        return tuple(dict.fromkeys(t for w in unknown for t in self.bridge.chinese(w)[:SYNONYMS_PER_WORD]))
-

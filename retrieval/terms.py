@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cached_property, lru_cache
@@ -192,8 +191,6 @@ class TermBridge:
     def __init__(self, zh: dict[str, tuple[str, ...]], vocabulary: frozenset[str]) -> None:
         self.zh = zh
         self._vocab = vocabulary
-        self._en: dict[str, tuple[str, ...]] | None = None
-        self._lock = threading.Lock()
         self._by_ends: dict[tuple[str, str], list[str]] = defaultdict(list)
         for term in vocabulary:
             if len(term) >= 4 and _CJK_WORD.fullmatch(term):
@@ -211,19 +208,12 @@ class TermBridge:
         return cls({w: tuple(sorted(t)) for w, t in zh.items()}, vocab)
 
     def warm(self) -> None:
-        """Parse CC-CEDICT now (about half a second) rather than on the first question that needs it."""
+        """Parse CC-CEDICT now (about a second) rather than on the first question that needs it."""
         _ = self._whole_glosses, self.en
 
-    @property
+    @cached_property
     def en(self) -> dict[str, tuple[str, ...]]:
         """English gloss key → corpus terms (built on first use)."""
-        if self._en is None:
-            with self._lock:
-                if self._en is None:
-                    self._en = self._english_map()
-        return self._en
-
-    def _english_map(self) -> dict[str, tuple[str, ...]]:
         ranked: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for head, glosses in _cedict().items():
             if head not in self._vocab:

@@ -78,7 +78,6 @@ RELATED_HEADING = "相关条款 Related clauses"
 RELATED_NOTE = "它们提到了这个话题，但没有回答所问的细节 · they mention the topic but do not answer the question"
 
 
-
 def decline_parts(ans: Answer) -> tuple[str, str]:
     """A declined answer as (explanation, standard sentence); either may be empty.
 
