@@ -11,24 +11,22 @@ from retrieval.engine import REPO_ROOT, YES_NO_LEAD_ZH
 from retrieval.evaluation import evaluate, load_dataset
 from retrieval.text import match_key
 
-HELD_OUT = REPO_ROOT / "eval" / "heldout.jsonl"
-# Recorded in README when the set was split, before any tuning; the set must never change.
-HELD_OUT_SHA256 = "772363de7696dbd2b888c235057ea541c411224a72671b3638d9eea3b09f08ba"
-# Two more sets, written later by people who had not read the code and frozen before the next
-# round of tuning: on the shipped documents, and on the test regulation and plan added to them.
-HELD_OUT_2 = REPO_ROOT / "eval" / "heldout2.jsonl"
-HELD_OUT_2_SHA256 = "a160acdb19a35572c2a56002be93b9c8746b03a71bbcaac87592a7d5014768d8"
-ADDED_DOCS = REPO_ROOT / "eval" / "added_docs.jsonl"
-ADDED_DOCS_SHA256 = "3098a08de2d94acef918ffc682b497f7bde3ec9e3aefcb146303ea6b5142c778"
-# A third, written the same way and frozen at the start of the third round.
-HELD_OUT_3 = REPO_ROOT / "eval" / "heldout3.jsonl"
-HELD_OUT_3_SHA256 = "2e89727e847952564a2d926827df64c67612c82ba25fa125e856fc0c64c2cd3f"
-# A fourth, frozen at the start of the fourth round.
-HELD_OUT_4 = REPO_ROOT / "eval" / "heldout4.jsonl"
-HELD_OUT_4_SHA256 = "4f6ebd89d26e92489f4c2c4dcf6d1540614c84f86a04cbae536c458037ee6487"
-# A fifth, frozen on arrival in the middle of the fourth round, to measure its rules before and after.
-HELD_OUT_5 = REPO_ROOT / "eval" / "heldout5.jsonl"
-HELD_OUT_5_SHA256 = "8dc9284b3bc74efa291c2f31f62055a97c6877aa342d4fe6dab0dcb8b1e7bf51"
+EVAL = REPO_ROOT / "eval"
+# The held-out sets and their sha256 (each recorded in README when the set was frozen, before
+# the round of tuning it measures); a frozen set must never change. name → (sha256, questions).
+FROZEN = {
+    # split from the users' sets before any tuning
+    "heldout": ("772363de7696dbd2b888c235057ea541c411224a72671b3638d9eea3b09f08ba", 85),
+    # written later by people who had not read the code and frozen before the second round: on the
+    # shipped documents, and on the test regulation and plan added to them
+    "heldout2": ("a160acdb19a35572c2a56002be93b9c8746b03a71bbcaac87592a7d5014768d8", 70),
+    "added_docs": ("3098a08de2d94acef918ffc682b497f7bde3ec9e3aefcb146303ea6b5142c778", 30),
+    # frozen at the start of the third round, and of the fourth
+    "heldout3": ("2e89727e847952564a2d926827df64c67612c82ba25fa125e856fc0c64c2cd3f", 70),
+    "heldout4": ("4f6ebd89d26e92489f4c2c4dcf6d1540614c84f86a04cbae536c458037ee6487", 70),
+    # frozen on arrival in the middle of the fourth round, to measure its rules before and after
+    "heldout5": ("8dc9284b3bc74efa291c2f31f62055a97c6877aa342d4fe6dab0dcb8b1e7bf51", 80),
+}
 
 
 def _cites(answer, evidence: str, k: int = 5) -> bool:
@@ -136,18 +134,10 @@ def test_an_interpretation_answer_never_quotes_its_restated_question(engine):
         assert "？" not in a.answer.split("。")[0], a.answer
 
 
-@pytest.mark.parametrize(
-    "path, sha256, n",
-    [
-        (HELD_OUT, HELD_OUT_SHA256, 85),
-        (HELD_OUT_2, HELD_OUT_2_SHA256, 70),
-        (ADDED_DOCS, ADDED_DOCS_SHA256, 30),
-        (HELD_OUT_3, HELD_OUT_3_SHA256, 70),
-        (HELD_OUT_4, HELD_OUT_4_SHA256, 70),
-        (HELD_OUT_5, HELD_OUT_5_SHA256, 80),
-    ],
-)
-def test_held_out_sets_are_frozen(path, sha256, n):
+@pytest.mark.parametrize("name", list(FROZEN))
+def test_held_out_sets_are_frozen(name):
+    sha256, n = FROZEN[name]
+    path = EVAL / f"{name}.jsonl"
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(rows) == n
@@ -156,21 +146,21 @@ def test_held_out_sets_are_frozen(path, sha256, n):
 # Floors just under the figures README reports; the later sets were frozen later, so they also
 # measure the rounds of tuning the earlier ones had already seen.
 FLOORS = {
-    HELD_OUT: {"recall@5": 0.84, "top1": 0.70, "oos_acc": 0.83, "answer_acc": 0.67},
-    HELD_OUT_2: {"recall@5": 0.86, "top1": 0.70, "oos_acc": 0.70, "answer_acc": 0.76},
-    HELD_OUT_3: {"recall@5": 0.75, "top1": 0.55, "oos_acc": 0.60, "answer_acc": 0.65},
-    HELD_OUT_4: {"recall@5": 0.82, "top1": 0.60, "oos_acc": 0.75, "answer_acc": 0.60},
-    HELD_OUT_5: {"recall@5": 0.83, "top1": 0.66, "oos_acc": 0.65, "answer_acc": 0.66},
+    "heldout": {"recall@5": 0.84, "top1": 0.70, "oos_acc": 0.83, "answer_acc": 0.67},
+    "heldout2": {"recall@5": 0.86, "top1": 0.70, "oos_acc": 0.70, "answer_acc": 0.76},
+    "heldout3": {"recall@5": 0.75, "top1": 0.55, "oos_acc": 0.60, "answer_acc": 0.65},
+    "heldout4": {"recall@5": 0.82, "top1": 0.60, "oos_acc": 0.75, "answer_acc": 0.60},
+    "heldout5": {"recall@5": 0.83, "top1": 0.66, "oos_acc": 0.65, "answer_acc": 0.66},
 }
-MAX_FALSE_ABSTAIN = {HELD_OUT: 5, HELD_OUT_2: 3, HELD_OUT_3: 8, HELD_OUT_4: 5, HELD_OUT_5: 3}
+MAX_FALSE_ABSTAIN = {"heldout": 5, "heldout2": 3, "heldout3": 8, "heldout4": 5, "heldout5": 3}
 
 
-@pytest.mark.parametrize("path", list(FLOORS), ids=lambda p: p.stem)
-def test_held_out_floor(engine, path):
-    summary = evaluate(engine.ask, load_dataset(path)).summary()
-    for key, floor in FLOORS[path].items():
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_held_out_floor(engine, name):
+    summary = evaluate(engine.ask, load_dataset(EVAL / f"{name}.jsonl")).summary()
+    for key, floor in FLOORS[name].items():
         assert summary[key] >= floor, (key, summary)
-    assert summary["false_abstain"] <= MAX_FALSE_ABSTAIN[path], summary
+    assert summary["false_abstain"] <= MAX_FALSE_ABSTAIN[name], summary
     assert summary["median_citation_chars"] <= 240, summary
 
 
