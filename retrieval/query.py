@@ -54,8 +54,12 @@ class PreparedQuery:
         loosely; a word's other senses ("regulation" → 规定, 规范, 章程) would blur the vector."""
         if not self.english:
             # A colloquial word travels with the corpus's synonyms of it, as English travels with
-            # its translations (in BM25 they cost more precision than they gained).
-            return f"{self.normalized} {' '.join(self.synonyms)}" if self.synonyms else self.normalized
+            # its translations (in BM25 they cost more precision than they gained), and so does the
+            # corpus term that makes up most of a word it lacks (评职称 → 职称). An abbreviation's full
+            # name is not added: the model knows 人社部, and 人力资源社会保障部 pulled every clause
+            # naming the ministry ahead of the one that answered.
+            extra = list(dict.fromkeys((*self.synonyms, *(forms[0] for _, forms in self.near_words))))
+            return f"{self.normalized} {' '.join(extra)}" if extra else self.normalized
         direct = " ".join(terms[0] for _, terms in self.english_terms if terms)
         return f"{self.normalized} {direct}" if direct else self.normalized
 

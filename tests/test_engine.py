@@ -158,6 +158,13 @@ def test_english_contractions_are_function_words(fast_engine):
     assert "county" in words
 
 
+def test_the_corpus_own_names_for_a_question_words_are_embedded_with_it(fast_engine):
+    """The small model does not know 省里 is 省级 or 评职称 is about 职称: the corpus's names travel with the question."""
+    query = fast_engine._state.searcher.prepare("省里推上去以后，厂里的人能评职称吗？")
+    assert "省级" in query.dense_text and "职称" in query.dense_text.split()
+    assert query.dense_text.startswith(query.normalized)
+
+
 def test_a_title_line_is_not_an_answer_unless_the_name_is_asked(engine):
     """The notice's title shares the question's 人社部 (人社部发), but it decides nothing."""
     a = engine.ask("这个试点是人社部和财政部、发改委一起发文搞的吧？")
