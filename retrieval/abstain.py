@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 
 from .asked import (
     ASKED_LABEL_EN,
+    Asked,
     ASKED_LABEL_ZH,
     asked,
     english_focus,
     gives,
     must_state,
+    names_kind,
 )
 from .index_store import SearchIndex
 from .lexical import ChineseTokenizer
@@ -64,6 +66,9 @@ class Vocabulary:
     # Places the corpus never names (苏州, 深圳 …): asking about one asks for local detail the
     # documents cannot hold.
     unknown_names: tuple[str, ...] = ()
+    # Words the corpus does not use that name the kind of value asked for ("deadline", "timeline"):
+    # not counted as topics; a retrieved clause must state such a value instead.
+    value_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,7 @@ class Abstainer:
     def vocabulary(self, result: SearchResult) -> Vocabulary:
         query = result.query
         if query.english:
-            return self._english_vocabulary(result)
+            return self._english_vocabulary(result, asked(query.normalized))
         words = query.content_words
         if not words:
             return Vocabulary(0.0, (), ())
@@ -167,18 +172,20 @@ class Abstainer:
             known_w / total, tuple(known), tuple(sorted(unknown, key=len, reverse=True)), tuple(names)
         )
 
-    def _english_vocabulary(self, result: SearchResult) -> Vocabulary:
+    def _english_vocabulary(self, result: SearchResult, kind: Asked) -> Vocabulary:
         # English words count when a lexicon carries them into the corpus's terms at all: asking
         # the retrieved clauses to hold the translation too declined 4 more answerable tuning questions.
         # An -ly adverb the corpus has no word for says how, not what: it is left out, as Chinese
         # adverbs weigh little.
         terms = tuple((p, t) for p, t in result.query.english_terms if t or not is_adverb_of(p))
+        values = tuple(p for p, t in terms if not t and names_kind(p, kind))
+        terms = tuple((p, t) for p, t in terms if p not in values)
         if not terms:
-            return Vocabulary(0.0, (), ())
+            return Vocabulary(0.0, (), (), (), values)
         total, known = _carried(terms)
         unknown = tuple(p for p, t in terms if not t and _ECHO.match(p))
         known_words = tuple(p for p, t in terms if t)
-        return Vocabulary(known / total, known_words, unknown, _english_names(result.query.original, unknown))
+        return Vocabulary(known / total, known_words, unknown, _english_names(result.query.original, unknown), values)
 
     @staticmethod
     def _states_about(kind, topic: tuple[str, ...], result: SearchResult) -> bool:
@@ -221,7 +228,7 @@ class Abstainer:
                 f"The documents mention {topic_en} but say nothing about {_as_typed(focus, result.query.original)}.",
                 signals,
             )
-        if must_state(kind, result.query.normalized) and not self._states_about(kind, topic, result):
+        if (must_state(kind, result.query.normalized) or vocab.value_words) and not self._states_about(kind, topic, result):
             return Decision(
                 False,
                 "detail-missing",

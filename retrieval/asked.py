@@ -87,7 +87,8 @@ _Q_MONEY = re.compile(
     re.I,
 )
 _Q_DATE = re.compile(
-    r"什么时候|何时|截止|期限|日期|哪天|几月|哪一天|哪年|几号|多久|时间节点|什么时间|\bdeadline\b|\bwhen\b|\bdue\b|\bdate\b|\bhow long\b",
+    r"什么时候|何时|截止|期限|日期|哪天|几月|哪一天|哪年|几号|多久|时间节点|什么时间|\bdeadline\b|\bwhen\b|\bdue\b|\bdate\b|\bhow long\b|"
+    r"\btime ?(?:line|table|frame)s?\b|\bschedule\b|\bduration\b|\bcut-?off\b",
     re.I,
 )
 _Q_COUNT = re.compile(r"多少个(?!点)|几个(?!点|百分点)|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)
@@ -168,6 +169,12 @@ def asked(question: str) -> Asked:
     if _Q_BODY.search(question):
         return Asked.BODY
     return Asked.OTHER
+
+
+def names_kind(word: str, kind: Asked) -> bool:
+    """Whether a question's word is the name of the kind of value it asks for ("deadline", "timeline":
+    a date): not a topic the documents must speak of, but a value a clause must state."""
+    return kind is not Asked.OTHER and asked(word) is kind
 
 
 # An item's own number (2.强化金融支持, （三）, 一、) is not a figure the item states.

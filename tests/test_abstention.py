@@ -97,6 +97,25 @@ def test_english_outside_the_glossary_is_answered(engine, question, evidence):
     assert _cites(a, evidence) or any(evidence in c.section for c in a.citations)
 
 
+@pytest.mark.parametrize(
+    "question, evidence",
+    [
+        ("What is the deadline for provinces to recommend cities?", "2025年7月18日前"),
+        ("What is the duration of the pilot?", "此次试点周期为2025至2027年"),
+    ],
+)
+def test_a_word_naming_the_asked_date_is_answered_by_a_clause_stating_one(engine, question, evidence):
+    """The documents have no word for "deadline" or "duration"; they state the dates, and that answers."""
+    a = engine.ask(question)
+    assert a.answerable, a.reason
+    assert _cites(a, evidence)
+
+
+def test_a_word_naming_the_asked_value_still_needs_a_clause_stating_one(engine):
+    a = engine.ask("What is the deadline for the rent payment in the HR service park?")
+    assert not a.answerable and a.reason == "detail-missing"
+
+
 def test_a_word_mostly_made_of_a_corpus_term_counts_as_known(engine):
     """地级市 is the corpus's 地级 (地级及以上城市); 个人所得税 is not its 个人."""
     a = engine.ask("我们是县级市，能单独申报吗？是不是必须地级市以上")

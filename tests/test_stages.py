@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.asked import Asked, asked, english_focus, gives, must_state, states
+from retrieval.asked import Asked, asked, english_focus, gives, must_state, names_kind, states
 from retrieval.fusion import FusionConfig, diversify, fuse, rank
 from retrieval.lexical import LexicalIndex
 from retrieval.retrievers import Candidates, LexicalRetriever
@@ -120,6 +120,20 @@ def test_a_money_noun_asked_for_asks_for_money():
     assert asked("What corporate income tax rate do HR firms pay?") is Asked.MONEY
     assert asked("What's the application fee a city has to pay?") is Asked.MONEY
     assert asked("What fee waivers are there for agencies?") is not Asked.MONEY  # the head is "waivers"
+
+
+def test_a_word_naming_the_asked_value_is_not_a_topic():
+    """"deadline", "timeline", "duration" name a date or period: what a clause must state, not what it is about."""
+    for q, word in (
+        ("What is the deadline for provinces to recommend cities?", "deadline"),
+        ("What's the timeline for the pilot?", "timeline"),
+        ("What is the duration of the pilot?", "duration"),
+        ("What's the cut-off for our bid?", "cut-off"),
+    ):
+        kind = asked(q)
+        assert kind is Asked.DATE and names_kind(word, kind), q
+    assert not names_kind("fee", asked("What's the application fee a city has to pay?"))
+    assert not names_kind("rent", asked("What is the rent in the park?"))
 
 
 def test_a_list_of_names_is_asked_for_only_when_requested():
