@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .asked import Asked, asked, gives, is_yes_no, must_state
+from .asked import Asked, asked, counted, counts, gives, is_yes_no, must_state
 from .chunking import Chunk, answer_spans
 from .lexical import ChineseTokenizer, LexicalIndex
 from .query import PreparedQuery
@@ -37,6 +37,9 @@ _Q_TITLE = re.compile(r"标题|题目|名称|全称|叫什么|\btitle\b|\bname o
 
 # Weights of the three signals, and the penalty of citations 2 and 3 (read off the tuning sets).
 LEXICAL_WEIGHT = 1.0
+# An English question reaches a sentence's words only through dictionary translations, wrong senses
+# among them ("contain" → 包容, "start" → 创业): the words count half, the sentence vector the same.
+LEXICAL_WEIGHT_TRANSLATED = 0.5
 DENSE_WEIGHT = 8.0  # per unit of cosine similarity below the best candidate's (sentences differ by ~0–0.05)
 ASKED_BONUS = 0.35
 DAY_BONUS = 0.2
@@ -122,6 +125,15 @@ def answer_terms(query: PreparedQuery, lexical: LexicalIndex) -> list[Term]:
     return terms
 
 
+def counted_forms(query: PreparedQuery) -> tuple[str, ...]:
+    """The corpus's words for what a "how many" question counts: as written (试点城市), and the
+    translations of its English words ("pilot cities" → 试点城市, 城市)."""
+    words = counted(query.normalized)
+    if not query.english:
+        return words
+    return tuple(dict.fromkeys(t for phrase, forms in query.english_terms if set(phrase.split()) <= set(words) for t in forms))
+
+
 def _as_matched(sentence: str, own_title: str | None) -> str:
     """The sentence as it speaks of documents: "本条例" is the document's own title, and a 《title》
     it cites (with the number after it) is another document, whose words say nothing about this one.
@@ -151,6 +163,7 @@ def extract_answer(
     chunks: list[Chunk],
     tokenizer: ChineseTokenizer,
     similarity: SentenceSimilarity | None = None,
+    counted_forms: tuple[str, ...] = (),
 ) -> Extract:
     """The best sentence among the first citations, preferring the first citation."""
     total = sum(t.weight for t in terms) or 1.0
@@ -170,9 +183,18 @@ def extract_answer(
     if not candidates:
         chunk = chunks[0]
         return Extract(chunk.text, chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end)
+    if must_state(kind, question):
+        # Only a sentence that gives the figure can answer "how many", "how much": one that
+        # merely shares the question's words ("…择优确定试点城市") does not, however many it shares;
+        # and a count answers only if it counts what was asked (39个试点城市, not 四个关键阶段).
+        giving = [c for c in candidates if gives(kind, question, c[4])]
+        if kind is Asked.COUNT and counted_forms:
+            giving = [c for c in giving if counts(counted_forms, c[4])] or giving
+        candidates = giving or candidates
     sims = [c[5] for c in candidates if c[5] is not None]
     best_sim = max(sims) if sims else 0.0
     names_only = kind is not Asked.REFERENCE and not _Q_TITLE.search(question)
+    lexical_weight = LEXICAL_WEIGHT if has_cjk(question) else LEXICAL_WEIGHT_TRANSLATED
 
     def score(cand) -> float:
         rank, chunk, _, _, sentence, sim = cand
@@ -180,7 +202,7 @@ def extract_answer(
         words = set(tokenizer.tokenize_cached(matched))
         present = [t.weight for t in terms if any(f in words or (len(f) > 1 and f in matched) for f in t.forms)]
         lexical = sum(present) / total
-        value = LEXICAL_WEIGHT * lexical - penalties[rank] - AUTHORITY_PENALTY.get(chunk.authority, 0.0)
+        value = lexical_weight * lexical - penalties[rank] - AUTHORITY_PENALTY.get(chunk.authority, 0.0)
         if sim is not None:
             value += DENSE_WEIGHT * (sim - best_sim)
         if kind is not Asked.OTHER and gives(kind, question, sentence):

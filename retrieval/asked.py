@@ -224,6 +224,30 @@ def states_count(question: str, text: str) -> bool:
     return states(Asked.COUNT, text)
 
 
+# The thing a count question counts: 多少个试点城市 → 试点城市; "how many pilot cities" → pilot cities.
+_COUNTED_ZH = re.compile(r"(?:多少|几)\s*[个家所名位项类条]\s*([\u4e00-\u9fff]{2,6})")
+_COUNTED_EN = re.compile(r"\bhow many\s+((?:[a-z][a-z\-]*\s+){0,2}[a-z][a-z\-]*)", re.I)
+_NUMBER = r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两百千]+)\s*[万亿]?[个家所名位项类条人]"
+
+
+def counted(question: str) -> tuple[str, ...]:
+    """The words naming what a "how many" question counts: Chinese as written, English words to translate."""
+    if m := _COUNTED_ZH.search(question):
+        return (m.group(1),)
+    if m := _COUNTED_EN.search(question):
+        return tuple(m.group(1).lower().split())
+    return ()
+
+
+def counts(forms: tuple[str, ...], text: str) -> bool:
+    """Whether `text` counts one of `forms`: a number with its unit next to the word (39个试点城市, 机构达7.4万家)."""
+    for form in forms:
+        f = re.escape(form)
+        if re.search(rf"{_NUMBER}[^，。；,;]{{0,6}}{f}|{f}[^，。；,;]{{0,6}}?{_NUMBER}", text):
+            return True
+    return False
+
+
 def must_state(kind: Asked, question: str) -> bool:
     """Whether only a clause that gives a figure of this kind can answer the question at all."""
     if kind in (Asked.CONTACT, Asked.NAMES):

@@ -20,7 +20,7 @@ import numpy as np
 from .abstain import Abstainer, AbstentionPolicy, Decision
 from .asked import is_yes_no
 from .chunking import Chunk, Span
-from .answer import answer_terms, extract_answer
+from .answer import answer_terms, counted_forms, extract_answer
 from .documents import SHIPPED_AUTHORITIES, CorpusDir, Document, corpus_hash
 from .embedders import DEFAULT_MODEL, Embedder, EmbedderUnavailable, configured_model, load_embedder, PassageCache
 from .index_store import FORMAT_VERSION, BuildProgress, IndexStore, IndexUnavailable, SearchIndex, build_index
@@ -330,6 +330,7 @@ class Engine:
             [h.chunk for h in result.hits],
             self.tokenizer,
             _sentence_similarity(state.index, result),
+            counted_forms(result.query),
         )
         timings["answer"] = _ms(t)
         lead = ""
