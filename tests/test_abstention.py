@@ -57,6 +57,7 @@ def test_near_topic_questions_are_declined_saying_what_is_missing(engine, questi
     [
         # What is asked for ("what rent") is a word the documents never use, though the rest is theirs.
         ("What rent do HR Service agencies pay in the park?", "rent"),
+        ("Is there an application fee for HR Service agencies?", "fee"),
         # Contact details are asked for; no clause gives one.
         ("What's the phone number or email for questions about the pilot scheme?", "contact details"),
     ],

@@ -110,6 +110,10 @@ def test_a_spoken_level_of_government_is_the_corpus_level():
         ("After the pilot ends, what happens to the policies that worked?", None),
         ("If a city finds something that works, what's supposed to happen with it?", None),
         ("Who runs the pilot?", None),
+        # "Is there X?" asks for X as "What X" does.
+        ("Is there an application fee?", "fee"),
+        ("Are there any tax breaks for HR firms?", "breaks"),
+        ("Is there going to be a PR push to get the word out?", "push"),
     ],
 )
 def test_the_thing_an_english_question_asks_for(question, focus):
