@@ -121,6 +121,22 @@ def _carried(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[float, flo
     return sum(w for w, _ in weights), sum(w for w, known in weights if known)
 
 
+def _made_of(word: str, retrieved: str, vocab) -> bool:
+    """Whether a compound the corpus does not use is made wholly of words the retrieved clauses use,
+    two characters or more each (高级职称 → 高级 + 职称): a combination of the documents' own topics."""
+    n = len(word)
+    if n < 4:
+        return False
+    ends = {0}
+    for i in range(n):
+        if i in ends:
+            for j in range(i + 2, n + 1):
+                part = word[i:j]
+                if part in vocab and part in retrieved:
+                    ends.add(j)
+    return n in ends
+
+
 class Abstainer:
     """Owns every abstention signal for one index."""
 
@@ -152,7 +168,7 @@ class Abstainer:
             # would be 通知 "to inform"); a noun's name a thing.
             forms = (word, *self.bridge.chinese(word, translated=topic), *self.bridge.parts(word))
             if topic:
-                hit = any(f in retrieved for f in forms)
+                hit = any(f in retrieved for f in forms) or _made_of(word, retrieved, self._vocab)
             else:
                 hit = any(f in self._vocab for f in forms) or word in retrieved
             if hit:

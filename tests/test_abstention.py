@@ -137,6 +137,15 @@ def test_a_word_mostly_made_of_a_corpus_term_counts_as_known(engine):
     assert not engine.ask("个人所得税专项附加扣除怎么申报？").answerable
 
 
+def test_a_compound_of_the_documents_own_words_is_not_a_missing_topic(engine):
+    """高级职称 is 高级 + 职称, both the documents' words; 评分标准 is not (评分 is nowhere)."""
+    a = engine.ask("员工能直接评高级职称吗？")
+    assert a.answerable and "高级人力资源管理师" in a.answer, a.reason
+    state = engine._state
+    assert "评分标准" in state.abstainer.vocabulary(state.searcher.search("专家评审申报材料的评分标准是什么？")).unknown
+    assert not engine.ask("试点城市的最低工资标准是多少？").answerable
+
+
 def test_colloquial_words_do_not_decline_an_answerable_question(engine):
     a = engine.ask("招人、算工资这些杂事想外包给人力公司做，政策上支持不？")
     assert a.answerable
