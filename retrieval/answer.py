@@ -37,9 +37,6 @@ _Q_TITLE = re.compile(r"标题|题目|名称|全称|叫什么|\btitle\b|\bname o
 
 # Weights of the three signals, and the penalty of citations 2 and 3 (read off the tuning sets).
 LEXICAL_WEIGHT = 1.0
-# An English question reaches a sentence's words only through dictionary translations, wrong senses
-# among them ("contain" → 包容, "start" → 创业): the words count half, the sentence vector the same.
-LEXICAL_WEIGHT_TRANSLATED = 0.5
 DENSE_WEIGHT = 8.0  # per unit of cosine similarity below the best candidate's (sentences differ by ~0–0.05)
 ASKED_BONUS = 0.35
 DAY_BONUS = 0.2
@@ -194,7 +191,6 @@ def extract_answer(
     sims = [c[5] for c in candidates if c[5] is not None]
     best_sim = max(sims) if sims else 0.0
     names_only = kind is not Asked.REFERENCE and not _Q_TITLE.search(question)
-    lexical_weight = LEXICAL_WEIGHT if has_cjk(question) else LEXICAL_WEIGHT_TRANSLATED
 
     def score(cand) -> float:
         rank, chunk, _, _, sentence, sim = cand
@@ -202,7 +198,7 @@ def extract_answer(
         words = set(tokenizer.tokenize_cached(matched))
         present = [t.weight for t in terms if any(f in words or (len(f) > 1 and f in matched) for f in t.forms)]
         lexical = sum(present) / total
-        value = lexical_weight * lexical - penalties[rank] - AUTHORITY_PENALTY.get(chunk.authority, 0.0)
+        value = LEXICAL_WEIGHT * lexical - penalties[rank] - AUTHORITY_PENALTY.get(chunk.authority, 0.0)
         if sim is not None:
             value += DENSE_WEIGHT * (sim - best_sim)
         if kind is not Asked.OTHER and gives(kind, question, sentence):
