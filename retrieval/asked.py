@@ -92,7 +92,11 @@ _Q_DATE = re.compile(
     re.I,
 )
 _Q_COUNT = re.compile(r"多少个(?!点)|几个(?!点|百分点)|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)
-_Q_AMOUNT = re.compile(r"(?:是|为|有|要)多少(?![个家人项类所年天])|多少(?:钱|元)?(?:[？?]|$)|\bwhat (?:is|'s) the (?:number|figure)\b", re.I)
+_Q_AMOUNT = re.compile(
+    r"(?:是|为|有|要)多少(?![个家人项类所年天])|多少(?:钱|元)?(?:[？?]|$)|\bwhat (?:is|'s) the (?:number|figure)\b|"
+    r"\b(?:cap|caps|ceiling|maximum|minimum)\b",
+    re.I,
+)
 _Q_REFERENCE = re.compile(r"文号|字号|发文号|\b(?:document|reference|file) (?:number|no)\b", re.I)
 _Q_CONTACT = re.compile(
     r"电话|联系方式|邮箱|电子邮件|网址|网站|热线|地址在|地址是|什么地址|哪个系统|哪个平台上|"

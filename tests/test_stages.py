@@ -136,6 +136,9 @@ def test_a_word_naming_the_asked_value_is_not_a_topic():
     ):
         kind = asked(q)
         assert kind is Asked.DATE and names_kind(word, kind), q
+    # "cap" names a figure: "Is there a cap on the interest subsidy?" is answered by a clause stating one.
+    q = "Is there a cap on the interest subsidy for bank loans?"
+    assert asked(q) is Asked.AMOUNT and names_kind("cap", asked(q))
     assert not names_kind("fee", asked("What's the application fee a city has to pay?"))
     assert not names_kind("rent", asked("What is the rent in the park?"))
 
