@@ -26,6 +26,8 @@ FROZEN = {
     "heldout4": ("4f6ebd89d26e92489f4c2c4dcf6d1540614c84f86a04cbae536c458037ee6487", 70),
     # frozen on arrival in the middle of the fourth round, to measure its rules before and after
     "heldout5": ("8dc9284b3bc74efa291c2f31f62055a97c6877aa342d4fe6dab0dcb8b1e7bf51", 80),
+    # frozen on arrival at the start of the fifth round, before any of its rules
+    "heldout6": ("888e245010bff552bd0c992dd46b51a50014e908ec1d90d096680a1fbd2ed5ba", 80),
 }
 
 
@@ -187,8 +189,9 @@ FLOORS = {
     "heldout3": {"recall@5": 0.75, "top1": 0.55, "oos_acc": 0.60, "answer_acc": 0.65},
     "heldout4": {"recall@5": 0.82, "top1": 0.60, "oos_acc": 0.75, "answer_acc": 0.60},
     "heldout5": {"recall@5": 0.83, "top1": 0.66, "oos_acc": 0.65, "answer_acc": 0.66},
+    "heldout6": {"recall@5": 0.89, "top1": 0.71, "oos_acc": 0.80, "answer_acc": 0.76},
 }
-MAX_FALSE_ABSTAIN = {"heldout": 5, "heldout2": 3, "heldout3": 8, "heldout4": 5, "heldout5": 3}
+MAX_FALSE_ABSTAIN = {"heldout": 5, "heldout2": 3, "heldout3": 8, "heldout4": 5, "heldout5": 3, "heldout6": 4}
 
 
 @pytest.mark.parametrize("name", list(FLOORS))
