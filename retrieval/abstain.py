@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from .asked import (
     ASKED_LABEL_EN,
-    Asked,
     ASKED_LABEL_ZH,
+    Asked,
     asked,
     english_focus,
     gives,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.asked import Asked, asked, english_focus, gives, must_state, names_kind, states
+from retrieval.asked import (
+    Asked,
+    asked,
+    english_focus,
+    gives,
+    must_state,
+    names_kind,
+    states,
+)
 from retrieval.fusion import FusionConfig, diversify, fuse, rank
 from retrieval.lexical import LexicalIndex
 from retrieval.retrievers import Candidates, LexicalRetriever
