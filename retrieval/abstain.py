@@ -16,6 +16,7 @@ the shared dev set); README gives them beside the frozen held-out figures.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from .asked import (
@@ -121,7 +122,7 @@ def _carried(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[float, flo
     return sum(w for w, _ in weights), sum(w for w, known in weights if known)
 
 
-def _made_of(word: str, retrieved: str, vocab) -> bool:
+def _made_of(word: str, retrieved: str, vocab: Container[str]) -> bool:
     """Whether a compound the corpus does not use is made wholly of words the retrieved clauses use,
     two characters or more each (高级职称 → 高级 + 职称): a combination of the documents' own topics."""
     n = len(word)

@@ -160,7 +160,7 @@ def extract_answer(
     chunks: list[Chunk],
     tokenizer: ChineseTokenizer,
     similarity: SentenceSimilarity | None = None,
-    counted_forms: tuple[str, ...] = (),
+    counted_terms: tuple[str, ...] = (),
 ) -> Extract:
     """The best sentence among the first citations, preferring the first citation."""
     total = sum(t.weight for t in terms) or 1.0
@@ -185,8 +185,8 @@ def extract_answer(
         # merely shares the question's words ("…择优确定试点城市") does not, however many it shares;
         # and a count answers only if it counts what was asked (39个试点城市, not 四个关键阶段).
         giving = [c for c in candidates if gives(kind, question, c[4])]
-        if kind is Asked.COUNT and counted_forms:
-            giving = [c for c in giving if counts(counted_forms, c[4])] or giving
+        if kind is Asked.COUNT and counted_terms:
+            giving = [c for c in giving if counts(counted_terms, c[4])] or giving
         candidates = giving or candidates
     sims = [c[5] for c in candidates if c[5] is not None]
     best_sim = max(sims) if sims else 0.0

@@ -31,7 +31,7 @@ class Asked(str, Enum):
 # i.e. the last of the content words that follow it ("which older rule" → rule).
 # "What is / what's the X" asks for X as well: the copula and an article are skipped.
 _EN_FOCUS = re.compile(
-    r"(?:\b(?:what|which|how much|how many)(?P<copula>'s|'re|\s+is|\s+are|\s+was|\s+were)?|^\s*(?:is|are) there(?:\s+going to be)?)\s+"
+    r"(?:\b(?:what|which|how much|how many)(?P<copula>'s|'re|\s+is|\s+are|\s+was|\s+were)?|(?:^|[.?!;]\s+)\s*(?:is|are) there(?:\s+going to be)?)\s+"
     r"(?P<article>(?:the|a|an|its|their|this|these|those|any|some)\s+)?"
     r"(?:kinds? of |types? of |sorts? of )?(?P<words>(?:[a-z][a-z\-']*\s*){1,4})",
     re.I,
