@@ -148,10 +148,11 @@ class Abstainer:
         self.policy = policy or AbstentionPolicy()
         self._vocab = index.lexical.vocabulary
 
-    def vocabulary(self, result: SearchResult) -> Vocabulary:
+    def vocabulary(self, result: SearchResult, kind: Asked | None = None) -> Vocabulary:
+        """`kind`: what the question asks for, when the caller has it already (default: read off the question)."""
         query = result.query
         if query.english:
-            return self._english_vocabulary(result, asked(query.normalized))
+            return self._english_vocabulary(result, kind if kind is not None else asked(query.normalized))
         words = query.content_words
         if not words:
             return Vocabulary(0.0, (), ())
@@ -218,9 +219,9 @@ class Abstainer:
         p = self.policy
         if not result.hits or result.hits[0].score <= 0:
             return Decision(False, "no-match", "没有找到相关条款。", "No clause matched.")
-        vocab = self.vocabulary(result)
-        english = result.query.english
         kind = asked(result.query.normalized)
+        vocab = self.vocabulary(result, kind)
+        english = result.query.english
         signals = {
             "coverage": round(vocab.coverage, 3),
             "similarity": round(result.dense_top, 3),

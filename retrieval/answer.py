@@ -167,7 +167,8 @@ def extract_answer(
     kind = asked(question)
     candidates: list[tuple[int, Chunk, list[tuple[int, int]], int, str, float | None]] = []
     # A figure that must be stated may sit in citation 4 or 5 (abstention read that far to find it).
-    penalties = RANK_PENALTY + DETAIL_RANK_PENALTY if must_state(kind, question) else RANK_PENALTY
+    figure = must_state(kind, question)
+    penalties = RANK_PENALTY + DETAIL_RANK_PENALTY if figure else RANK_PENALTY
     for rank, chunk in enumerate(chunks[: len(penalties)]):
         original = answer_spans(chunk)
         spans = [_after_question(chunk, a, b) for a, b in original]
@@ -180,7 +181,7 @@ def extract_answer(
     if not candidates:
         chunk = chunks[0]
         return Extract(chunk.text, chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end)
-    if must_state(kind, question):
+    if figure:
         # Only a sentence that gives the figure can answer "how many", "how much": one that
         # merely shares the question's words ("…择优确定试点城市") does not, however many it shares;
         # and a count answers only if it counts what was asked (39个试点城市, not 四个关键阶段).
