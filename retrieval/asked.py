@@ -24,6 +24,7 @@ class Asked(str, Enum):
     CONTACT = "contact"  # a phone number, an e-mail or web address, a street address
     NAMES = "names"  # a list of particular cities, firms or institutions (名单)
     BODY = "body"  # who: a ministry, department, body
+    SANCTION = "sanction"  # a penalty or what follows a failure: a fine, losing a status, a reprimand
     OTHER = "other"
 
 
@@ -103,6 +104,12 @@ _Q_CONTACT = re.compile(
     r"\b(?:phone|telephone|e-?mail|website|web site|url|hotline|contact details|postal address|street address)\b",
     re.I,
 )
+# A penalty asked for: 会不会被取消资格, 要受什么处分, "What is the fine for…", "any penalty".
+_Q_SANCTION = re.compile(
+    r"处罚|罚款|罚金|罚多少|罚钱|取消[^，。？?]{0,4}资格|摘牌|问责|追责|追究[^，。？?]{0,4}责任|通报批评|处分|惩罚|惩戒|吊销|什么后果|"
+    r"\b(?:the|a|any)\s+fines?\b|\bfined\b|\bpenalt(?:y|ies)\b|\bsanction(?:s|ed)?\b|\bpunish|\bdisqualif|\brevok|\bconsequences?\b",
+    re.I,
+)
 _Q_NAMES = re.compile(r"名单|名录|\b(?:list|names) of\b", re.I)
 # "能把名单列一下吗？" is a request, though it ends like a yes/no question.
 _Q_REQUEST = re.compile(r"(?:给|列|发|提供)[^。？?]{0,8}(?:名单|名录|一下)|\b(?:can|could) you (?:list|give|name|share)\b", re.I)
@@ -122,6 +129,8 @@ _BODY = re.compile(r"部|厅|局|委|政府|部门|城市|机构|联|企业|高�
 # Three or more named cities, counties, firms or institutions in a row: a list of names.
 _NAME = r"[\u4e00-\u9fff]{2,8}(?:市|县|公司|集团|大学|学院)"
 _NAMES = re.compile(rf"{_NAME}(?:\s*[、，,和及与]\s*{_NAME}){{2,}}")
+# A clause that lays down a penalty.
+_SANCTION = re.compile(r"处罚|罚款|罚金|处以|没收|吊销|撤销|责令|问责|追究[^，。]{0,8}责任|通报批评|处分|惩戒|取消[^，。]{0,6}资格|摘牌")
 _REFERENCE = re.compile(r"[〔\[（(]\s*\d{4}\s*[〕\]）)]\s*\d+\s*号")
 _CONTACT = re.compile(
     r"\d{3,4}[-－]\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|\b400[-－]?\d{3}[-－]?\d{4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.|"
@@ -139,6 +148,7 @@ _VALUE = {
     Asked.REFERENCE: _REFERENCE,
     Asked.CONTACT: _CONTACT,
     Asked.NAMES: _NAMES,
+    Asked.SANCTION: _SANCTION,
 }
 
 
@@ -162,6 +172,8 @@ def asked(question: str) -> Asked:
         return Asked.MONEY
     if _Q_COUNT.search(question):
         return Asked.COUNT
+    if _Q_SANCTION.search(question):
+        return Asked.SANCTION
     if _Q_DATE.search(question):
         return Asked.DATE
     if _Q_CONTACT.search(question):
@@ -257,7 +269,7 @@ def must_state(kind: Asked, question: str) -> bool:
     if kind in (Asked.CONTACT, Asked.NAMES):
         # "没进名单的城市能不能自己探索？" asks a rule; "名单里有没有无锡？" and "能把名单列一下吗？" ask for names.
         return not is_yes_no(question) or bool(_Q_EXISTS.search(question) or _Q_REQUEST.search(question))
-    return kind in (Asked.MONEY, Asked.AMOUNT) or (kind is Asked.COUNT and bool(_NUMBER_ASKED.search(question)))
+    return kind in (Asked.MONEY, Asked.AMOUNT, Asked.SANCTION) or (kind is Asked.COUNT and bool(_NUMBER_ASKED.search(question)))
 
 
 def gives(kind: Asked, question: str, text: str) -> bool:
@@ -274,6 +286,7 @@ ASKED_LABEL_ZH = {
     Asked.REFERENCE: "文号",
     Asked.CONTACT: "联系方式",
     Asked.NAMES: "具体名单",
+    Asked.SANCTION: "处罚或后果",
 }
 ASKED_LABEL_EN = {
     Asked.MONEY: "an amount or rate",
@@ -284,5 +297,6 @@ ASKED_LABEL_EN = {
     Asked.REFERENCE: "a document number",
     Asked.CONTACT: "contact details",
     Asked.NAMES: "a list of names",
+    Asked.SANCTION: "a penalty or consequence",
 }
 

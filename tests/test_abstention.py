@@ -42,6 +42,7 @@ def _cites(answer, evidence: str, k: int = 5) -> bool:
         ("试点城市的最低工资标准是多少？", "金额"),
         ("每个试点城市中央财政能给多少补助资金？", "金额"),
         ("深圳市的试点实施方案里有哪些配套政策？", "深圳"),  # a locality the documents never name
+        ("试点城市考核不过关，会被取消试点资格吗？", "处罚或后果"),  # the documents lay down no penalty
     ],
 )
 def test_near_topic_questions_are_declined_saying_what_is_missing(engine, question, missing):
@@ -62,6 +63,8 @@ def test_near_topic_questions_are_declined_saying_what_is_missing(engine, questi
         ("Is there an application fee for HR Service agencies?", "fee"),
         # Contact details are asked for; no clause gives one.
         ("What's the phone number or email for questions about the pilot scheme?", "contact details"),
+        # A penalty is asked for; the documents lay down none.
+        ("What penalty does a pilot city face if its implementation plan is late?", "penalty"),
     ],
 )
 def test_english_near_topic_questions_are_declined_saying_what_is_missing(engine, question, missing):

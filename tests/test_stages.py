@@ -151,6 +151,20 @@ def test_a_word_naming_the_asked_value_is_not_a_topic():
     assert not names_kind("rent", asked("What is the rent in the park?"))
 
 
+def test_a_penalty_asked_for_must_be_stated():
+    """"会不会被取消资格", "What is the fine for…": only a clause that lays down a penalty answers."""
+    for q in ("考核不过关的试点城市会被取消试点资格吗？", "不按时报送总结要受什么处分？", "What penalty does a city face for a late plan?",
+              "Is there a fine for agencies that post fake ads?"):
+        kind = asked(q)
+        assert kind is Asked.SANCTION and must_state(kind, q), q
+    q = "考核不过关的试点城市会被取消试点资格吗？"
+    assert not gives(Asked.SANCTION, q, "省级有关部门加强业务指导和跟踪评估。")
+    assert gives(Asked.SANCTION, q, "由人力资源社会保障行政部门责令改正，处一万元以上五万元以下的罚款。")
+    # A fine in yuan is asked as money; "fine" as an adjective asks for nothing.
+    assert asked("虚假招聘要罚款多少钱？") is Asked.MONEY
+    assert asked("Is it fine for a county to apply?") is not Asked.SANCTION
+
+
 def test_a_list_of_names_is_asked_for_only_when_requested():
     for q in ("最终确定的39个试点城市具体是哪些城市？能给个完整名单吗？", "名单里有没有无锡？", "Can you give me the list of the pilot cities?"):
         assert asked(q) is Asked.NAMES and must_state(Asked.NAMES, q), q
