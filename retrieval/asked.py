@@ -40,14 +40,41 @@ _EN_FOCUS = re.compile(
 _NOT_A_FOCUS = frozenset("do does did is are was were can could will would should must may might has have had".split())
 
 
+# Without "what / which", the thing asked for is what the asker wants to get ("How do I apply for a
+# work permit…", "Do agencies need a special licence…"): the object of a verb of obtaining.
+_EN_OBJECT = re.compile(
+    r"\b(?:apply(?:ing)? for|get|obtain|need|receive|claim|qualify for|(?:entitled|eligible) (?:to|for))\s+"
+    r"(?:(?:a|an|the|any|some|our|their|its)\s+)?(?P<words>(?:[a-z][a-z\-']*\s*){1,4})",
+    re.I,
+)
+
+
+_PARTICLES = frozenset("up off out down away back over ahead".split())
+
+
 def english_focus(question: str) -> str | None:
     """The head noun of what an English question asks for ("What's the application fee…" → fee)."""
     m = _EN_FOCUS.search(question)
     if m is None:
-        return None
+        m = _EN_OBJECT.search(question)
+        if m is None:
+            return None
+        words = m.group("words").lower().split()
+        # "get picked", "get automated away": a participle after "get" is a passive, not a thing got.
+        if words[0].endswith(("ed", "ing")):
+            return None
+        head = _head(words)
+        # "get a leg up": a verb and particle idiom, whose noun is not a thing asked for.
+        at = words.index(head) if head is not None else -1
+        return None if 0 <= at < len(words) - 1 and words[at + 1] in _PARTICLES else head
     words = m.group("words").lower().split()
     if words and not m.group("article") and _asks_what_happens(words, bool(m.group("copula"))):
         return None
+    return _head(words)
+
+
+def _head(words: list[str]) -> str | None:
+    """The last word of the noun phrase `words` opens."""
     run: list[str] = []
     for i, word in enumerate(words):
         if _closes_phrase(word):

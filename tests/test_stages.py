@@ -122,6 +122,13 @@ def test_a_spoken_level_of_government_is_the_corpus_level():
         ("Is there an application fee?", "fee"),
         ("Are there any tax breaks for HR firms?", "breaks"),
         ("Is there going to be a PR push to get the word out?", "push"),
+        # Without "what": the object of a verb of obtaining is what the asker wants.
+        ("How do I apply for a residence permit for my spouse?", "permit"),
+        ("Do recruitment agencies need a special licence to take part?", "licence"),
+        ("Can our HR staff get professional titles?", "titles"),
+        # a passive ("get picked") or an idiom ("get a leg up") names no thing got
+        ("If our city doesn't get picked, can we run our own?", None),
+        ("Do hi-tech zones get a leg up when they apply?", None),
     ],
 )
 def test_the_thing_an_english_question_asks_for(question, focus):
@@ -266,6 +273,9 @@ def test_british_spellings_and_hyphens_reach_the_lexicon():
     glossary = Glossary.default()
     assert glossary.phrases("Is a free-trade zone a plus?") == ["free trade zone"]
     assert glossary.translate("high tech zones") == glossary.translate("high-tech zones") == "高新区"
+    # "HR" alone is the documents' 人力资源, as "HR agency" is their 人力资源服务机构.
+    assert glossary.translate("Can we outsource HR paperwork?") == "人力资源"
+    assert glossary.translate("HR agencies") == "人力资源服务机构"
 
 
 def test_adverbs_of_dictionary_words_are_recognised():
