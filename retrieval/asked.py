@@ -61,7 +61,7 @@ def english_focus(question: str) -> str | None:
             return None
         words = m.group("words").lower().split()
         # "get picked", "get automated away": a participle after "get" is a passive, not a thing got.
-        if words[0].endswith(("ed", "ing")):
+        if _participle(words[0]):
             return None
         head = _head(words)
         # "get a leg up": a verb and particle idiom, whose noun is not a thing asked for.
@@ -79,14 +79,25 @@ def _head(words: list[str]) -> str | None:
     for i, word in enumerate(words):
         if _closes_phrase(word):
             break
-        if run and word.endswith(("ed", "ing")):
+        if run and _participle(word):
             # A participle closes the noun phrase ("the provincial government expected to do"),
             # unless a noun follows it that it modifies ("shady hiring practices").
             after = words[i + 1] if i + 1 < len(words) else ""
-            if not after or _closes_phrase(after) or after.endswith(("ed", "ing")):
+            if not after or _closes_phrase(after) or _participle(after):
                 break
         run.append(word)
     return run[-1] if run else None
+
+
+# Past participles that do not end in -ed ("the pilot meant to produce", "the plan sent to…").
+_IRREGULAR_PARTICIPLES = frozenset(
+    "meant made built given taken paid held sent told set put brought kept left found known shown seen done "
+    "gone chosen written drawn run won begun spent lent bought sought taught thought understood".split()
+)
+
+
+def _participle(word: str) -> bool:
+    return word.endswith(("ed", "ing")) or word in _IRREGULAR_PARTICIPLES
 
 
 def _closes_phrase(word: str) -> bool:

@@ -113,6 +113,7 @@ def test_a_spoken_level_of_government_is_the_corpus_level():
         ("What kinds of shady hiring practices does the notice say they will crack down on?", "practices"),
         # A participle closes the noun phrase; the head noun is what is asked about.
         ("Once the pilot is running, what is the provincial government expected to do?", "government"),
+        ("What is the pilot meant to produce by the end?", "pilot"),  # an irregular participle too
         ("What is required of cities?", None),
         # "what" as the subject of a verb asks for no noun
         ("After the pilot ends, what happens to the policies that worked?", None),
