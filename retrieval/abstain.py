@@ -24,6 +24,7 @@ from .asked import (
     ASKED_LABEL_ZH,
     Asked,
     asked,
+    chinese_focus,
     english_focus,
     gives,
     must_state,
@@ -51,6 +52,7 @@ _ECHO = re.compile(r"^(?:[\u4e00-\u9fff]{1,8}|[a-z][a-z\-]{0,19})$")
 # "我们是苏州的企业…": a question about the asker's own place is still a question about the policy.
 _SELF_EN = re.compile(r"\b(?:we|we're|us|our|i|i'm|my)\b", re.I)
 _SELF = re.compile(r"我们|我司|我市|我省|本市|本省|咱|我是|我在")
+_QUESTION_WORD = re.compile(r"怎么|什么|多少|哪|啥|咋|几")
 # Clauses whose text counts as "retrieved" for the vocabulary signal.
 RETRIEVED_DEPTH = 5
 # Citations read for the asked detail.
@@ -163,7 +165,8 @@ class Abstainer:
         total = known_w = 0.0
         known, unknown, names = [], [], []
         for word, pos in words:
-            topic = pos.startswith(_TOPIC_POS) and pos not in ("v", "vd")
+            # 怎么回事, 什么意思: a question's own idiom asks, it names no topic.
+            topic = pos.startswith(_TOPIC_POS) and pos not in ("v", "vd") and not _QUESTION_WORD.search(word)
             weight = min(len(word), MAX_WORD_WEIGHT) * (NOUN_WEIGHT if topic else 1.0)
             total += weight
             # A verb's translations are too many to say it is the documents' word (告诉 "to tell"
@@ -228,21 +231,26 @@ class Abstainer:
             "asked": kind.value,
             "unknown": list(vocab.unknown),
         }
-        topic_zh = "、".join(vocab.known[:2]) or "相关内容"
+        # One character (时, 里) names nothing worth repeating to the asker.
+        topic_zh = "、".join([w for w in vocab.known if len(w) > 1][:2]) or "相关内容"
         original = result.query.original
         topic_en = ", ".join(_as_typed(w, original) for w in vocab.known[:2]) or "the topic"
         # The topic as the documents write it: an English question's words are matched through their translations.
         topic = (
             tuple(t for _, terms in result.query.english_terms for t in terms) if english else vocab.known
         )
-        focus = english_focus(result.query.normalized) if english else None
-        if focus is not None and focus in vocab.unknown:
-            # "What rent do agencies pay in the park?": the thing asked for is a word the documents
-            # never use, however many of the question's other words they do.
+        # "What rent do agencies pay in the park?", "评分权重分别是多少？": the thing asked for is a word
+        # the documents never use, however many of the question's other words they do.
+        if english:
+            focus = english_focus(result.query.normalized)
+            focus = focus if focus in vocab.unknown else None
+        else:
+            focus = chinese_focus(result.query.normalized, vocab.unknown)
+        if focus is not None:
             return Decision(
                 False,
                 "detail-missing" if vocab.known else "off-topic",
-                f"文件提到了{topic_zh}，但没有说明所问的内容。",
+                f"文件提到了{topic_zh}，但没有说明{'所问的内容' if english else focus}。",
                 f"The documents mention {topic_en} but say nothing about {_as_typed(focus, result.query.original)}.",
                 signals,
             )

@@ -73,6 +73,26 @@ def english_focus(question: str) -> str | None:
     return _head(words)
 
 
+# In Chinese the thing asked for sits right before the question ("评分权重分别是多少", "标准是怎么定的")
+# or right after "有没有" ("有没有统一的模板").
+_ZH_ASKED_AFTER = re.compile(r"^(?:分别|具体|到底|一般)?(?:是多少|有多少|要求多少|是怎么|怎么|如何|是什么|是啥|是哪些|有哪些|是几)")
+_ZH_ASKED_BEFORE = re.compile(r"(?:有没有|有无|是否有)(?:[\u4e00-\u9fff]{1,2}的)?$")
+
+
+def chinese_focus(question: str, words: tuple[str, ...]) -> str | None:
+    """What a Chinese question asks for, when it is made of `words` (nouns of the question): the word
+    right before the question or after 有没有, with the words of `words` written just before it
+    (最低工资 + 标准 → 最低工资标准)."""
+    for word in words:
+        at = question.find(word)
+        if at >= 0 and (_ZH_ASKED_AFTER.match(question[at + len(word) :]) or _ZH_ASKED_BEFORE.search(question[:at])):
+            start = at
+            while before := next((w for w in words if question[:start].endswith(w)), None):
+                start -= len(before)
+            return question[start : at + len(word)]
+    return None
+
+
 def _head(words: list[str]) -> str | None:
     """The last word of the noun phrase `words` opens."""
     run: list[str] = []

@@ -38,11 +38,14 @@ def _cites(answer, evidence: str, k: int = 5) -> bool:
 @pytest.mark.parametrize(
     "question, missing",
     [
-        ("人力资源服务产业园的租金是多少？", "数额"),  # the park is covered, a figure is not
-        ("试点城市的最低工资标准是多少？", "金额"),
+        ("人力资源服务产业园的租金是多少？", "租金"),  # the park is covered, its rent is not
+        ("试点城市的最低工资标准是多少？", "最低工资标准"),
         ("每个试点城市中央财政能给多少补助资金？", "金额"),
         ("深圳市的试点实施方案里有哪些配套政策？", "深圳"),  # a locality the documents never name
         ("试点城市考核不过关，会被取消试点资格吗？", "处罚或后果"),  # the documents lay down no penalty
+        # The thing asked for, right before the question or after 有没有, is a word the documents never use.
+        ("专家评审时各项指标的打分权重是多少？", "权重"),
+        ("申报书有没有统一的模板？", "模板"),
     ],
 )
 def test_near_topic_questions_are_declined_saying_what_is_missing(engine, question, missing):
@@ -81,6 +84,11 @@ def test_an_english_question_about_a_place_the_documents_never_name_is_declined(
     assert not a.answerable and "Suzhou" in a.answer
     # Describing oneself is not asking about the place.
     assert engine.ask("We're a manufacturer based in Suzhou. What support can manufacturers get from the pilot?").answerable
+
+
+def test_a_question_idiom_is_not_a_missing_topic(engine):
+    # 怎么回事 asks; 信用风险分类 is the notice's own term.
+    assert engine.ask("信用风险分类是怎么回事？").answerable
 
 
 def test_a_topic_the_documents_never_name_is_declined_as_off_topic(engine):

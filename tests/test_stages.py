@@ -159,6 +159,16 @@ def test_a_word_naming_the_asked_value_is_not_a_topic():
     assert not names_kind("rent", asked("What is the rent in the park?"))
 
 
+def test_the_thing_a_chinese_question_asks_for():
+    from retrieval.asked import chinese_focus
+
+    assert chinese_focus("各项指标的评分权重分别是多少？", ("权重",)) == "权重"
+    assert chinese_focus("评分标准是怎么定的？", ("评分标准",)) == "评分标准"
+    assert chinese_focus("申报书有没有统一的模板？", ("模板",)) == "模板"
+    # A word the question mentions on the way is not what it asks for.
+    assert chinese_focus("申报书用统一模板的话，截止时间是哪天？", ("模板",)) is None
+
+
 def test_a_penalty_asked_for_must_be_stated():
     """"会不会被取消资格", "What is the fine for…": only a clause that lays down a penalty answers."""
     for q in ("考核不过关的试点城市会被取消试点资格吗？", "不按时报送总结要受什么处分？", "What penalty does a city face for a late plan?",
