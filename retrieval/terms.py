@@ -47,7 +47,8 @@ _BRITISH = ((re.compile(r"mme$"), "m"), (re.compile(r"([^aeiou])re$"), r"\1er"),
 
 def english_forms(word: str) -> list[str]:
     """The look-up forms of an English word: plural folded, then -ed/-ing stripped (worked → work, running → run),
-    then the American spelling of each (licence → license, centre → center)."""
+    a Latin plural and an -ility noun as their singular and adjective, then the American spelling of each
+    (licence → license, centre → center)."""
     w = english_stem(word)
     forms = [w]
     for suffix, adds in (("ed", ("", "e")), ("ing", ("", "e"))):
@@ -56,6 +57,12 @@ def english_forms(word: str) -> list[str]:
             forms += [base + a for a in adds]
             if len(base) > 2 and base[-1] == base[-2]:
                 forms.append(base[:-1])  # running → run, planned → plan
+    # Latin plurals and nouns of quality look up their singular and adjective (criteria → criterion,
+    # eligibility → eligible, responsibility → responsible).
+    if len(w) > 6 and w.endswith("ia"):
+        forms.append(w[:-1] + "on")
+    if len(w) > 7 and w.endswith("ility"):
+        forms.append(w[:-5] + "le")
     for form in list(forms):
         for pattern, american in _BRITISH:
             if len(form) > 4 and pattern.search(form):

@@ -298,6 +298,8 @@ def test_adverbs_of_dictionary_words_are_recognised():
 
 def test_english_forms_fold_plurals_and_verb_endings():
     assert english_forms("universities")[0] == "university"
+    # a Latin plural, a noun of quality: their singular and adjective are the dictionary's words
+    assert "criterion" in english_forms("criteria") and "eligible" in english_forms("eligibility")
     assert "work" in english_forms("worked")
     assert "run" in english_forms("running")
 
