@@ -147,7 +147,7 @@ _Q_MONEY = re.compile(
 )
 _Q_DATE = re.compile(
     r"什么时候|何时|截止|期限|日期|哪天|几月|哪一天|哪年|几号|多久|时间节点|什么时间|\bdeadline\b|\bwhen\b|\bdue\b|\bdate\b|\bhow long\b|"
-    r"\btime ?(?:line|table|frame)s?\b|\bschedule\b|\bduration\b|\bcut-?off\b",
+    r"\btime ?(?:line|table|frame)s?\b|\bschedule\b|\bduration\b|\bcut-?off\b|\bmilestones?\b",
     re.I,
 )
 _Q_COUNT = re.compile(r"多少个(?!点)|几个(?!点|百分点)|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)

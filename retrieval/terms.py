@@ -47,7 +47,8 @@ _BRITISH = ((re.compile(r"mme$"), "m"), (re.compile(r"([^aeiou])re$"), r"\1er"),
 
 def english_forms(word: str) -> list[str]:
     """The look-up forms of an English word: plural folded, then -ed/-ing stripped (worked → work, running → run),
-    a Latin plural and an -ility noun as their singular and adjective, then the American spelling of each
+    a Latin plural, an -ility noun and an -atory adjective as their singular, adjective and noun
+    (criteria → criterion, eligibility → eligible, regulatory → regulation), then the American spelling of each
     (licence → license, centre → center)."""
     w = english_stem(word)
     forms = [w]
@@ -63,6 +64,8 @@ def english_forms(word: str) -> list[str]:
         forms.append(w[:-1] + "on")
     if len(w) > 7 and w.endswith("ility"):
         forms.append(w[:-5] + "le")
+    if len(w) > 7 and w.endswith("atory"):
+        forms.append(w[:-3] + "ion")  # regulatory → regulation
     for form in list(forms):
         for pattern, american in _BRITISH:
             if len(form) > 4 and pattern.search(form):

@@ -149,6 +149,7 @@ def test_a_word_naming_the_asked_value_is_not_a_topic():
         ("What's the timeline for the pilot?", "timeline"),
         ("What is the duration of the pilot?", "duration"),
         ("What's the cut-off for our bid?", "cut-off"),
+        ("What are the key milestones?", "milestones"),
     ):
         kind = asked(q)
         assert kind is Asked.DATE and names_kind(word, kind), q
@@ -300,6 +301,7 @@ def test_english_forms_fold_plurals_and_verb_endings():
     assert english_forms("universities")[0] == "university"
     # a Latin plural, a noun of quality: their singular and adjective are the dictionary's words
     assert "criterion" in english_forms("criteria") and "eligible" in english_forms("eligibility")
+    assert "regulation" in english_forms("regulatory")
     assert "work" in english_forms("worked")
     assert "run" in english_forms("running")
 
