@@ -161,8 +161,12 @@ def extract_answer(
     tokenizer: ChineseTokenizer,
     similarity: SentenceSimilarity | None = None,
     counted_terms: tuple[str, ...] = (),
+    named_documents: frozenset[str] = frozenset(),
 ) -> Extract:
-    """The best sentence among the first citations, preferring the first citation."""
+    """The best sentence among the first citations, preferring the first citation.
+
+    `named_documents`: doc_ids the question names ("导读里说…"): their sentences pay no authority
+    penalty, since the asker wants what that document says."""
     total = sum(t.weight for t in terms) or 1.0
     kind = asked(question)
     candidates: list[tuple[int, Chunk, list[tuple[int, int]], int, str, float | None]] = []
@@ -199,7 +203,9 @@ def extract_answer(
         words = set(tokenizer.tokenize_cached(matched))
         present = [t.weight for t in terms if any(f in words or (len(f) > 1 and f in matched) for f in t.forms)]
         lexical = sum(present) / total
-        value = LEXICAL_WEIGHT * lexical - penalties[rank] - AUTHORITY_PENALTY.get(chunk.authority, 0.0)
+        value = LEXICAL_WEIGHT * lexical - penalties[rank]
+        if chunk.doc_id not in named_documents:
+            value -= AUTHORITY_PENALTY.get(chunk.authority, 0.0)
         if sim is not None:
             value += DENSE_WEIGHT * (sim - best_sim)
         if kind is not Asked.OTHER and gives(kind, question, sentence):

@@ -331,6 +331,7 @@ class Engine:
             self.tokenizer,
             _sentence_similarity(state.index, result),
             counted_forms(result.query),
+            result.named_documents,
         )
         timings["answer"] = _ms(t)
         lead = ""

@@ -49,6 +49,7 @@ class SearchResult:
     candidate_rows: frozenset[int] = frozenset()  # every row either retriever proposed
     timings_ms: dict[str, float] = field(default_factory=dict)
     query_vector: np.ndarray | None = None
+    named_documents: frozenset[str] = frozenset()  # doc_ids the question names ("导读里说…")
 
 
 class HybridSearcher:
@@ -148,11 +149,12 @@ class HybridSearcher:
         if scope is not None and not scope.unrestricted:
             lexical, dense = self._scoped(lexical, scope), (self._scoped(dense, scope) if dense else None)
             server_fused = self._scoped(server_fused, scope) if server_fused is not None else None
+        named = self._named_documents(query)
+        priors = self._priors_for(named)
         if server_fused is not None:
-            priors = self._priors_for(query)
             fused = {r: s + priors.get(r, 0.0) for r, s in server_fused.scores.items()}
         else:
-            fused = fuse(dense, lexical, self._priors_for(query), self.fusion)
+            fused = fuse(dense, lexical, priors, self.fusion)
         hits = self._hits(fused, dense, lexical, top_k)
         timings["fusion"] = _ms(t)
         timings["search_total"] = _ms(t0)
@@ -164,16 +166,16 @@ class HybridSearcher:
             candidate_rows=frozenset(lexical.order) | frozenset(dense.order if dense else ()),
             timings_ms=timings,
             query_vector=qvec,
+            named_documents=frozenset(self.index.documents[d].doc_id for d in named),
         )
 
-    def _priors_for(self, query: PreparedQuery) -> dict[int, float]:
-        """The fixed priors, plus a boost for the documents the question names.
+    def _priors_for(self, named: set[int]) -> dict[int, float]:
+        """The fixed priors, plus a boost for the documents the question names (`_named_documents`).
 
         A question names a document when it uses a word of that document's title that few
         documents use at all ("某省…的文号" among the notice and a province's plan): without
         it the notice's authority prior wins every question the two documents share words on.
         """
-        named = self._named_documents(query)
         if not named:
             return self._priors
         boost = self.fusion.named_document_prior

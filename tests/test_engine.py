@@ -60,6 +60,13 @@ def test_commentary_facts_are_found_and_labelled(engine):
     assert top.authority in ("official interpretation", "commentary")
 
 
+def test_a_question_naming_the_commentary_is_answered_from_it(engine):
+    # The commentary is quoted below the notice for the same fact; asked for by name, it is quoted itself.
+    a = engine.ask("导读里说制造业招人用人主要卡在哪几个地方？")
+    assert a.answer_chunk_id.startswith("commentary:"), a.answer
+    assert "commentary" in engine.search("导读里说制造业招人用人主要卡在哪几个地方？").named_documents
+
+
 def test_traditional_characters_are_converted(engine):
     a = engine.ask("試點城市的實施方案要在什麼時候之前印發？")
     assert a.answerable and "9月底" in a.answer
