@@ -40,33 +40,11 @@ _EN_FOCUS = re.compile(
 _NOT_A_FOCUS = frozenset("do does did is are was were can could will would should must may might has have had".split())
 
 
-# Without "what / which", the thing asked for is what the asker wants to get ("How do I apply for a
-# work permit…", "Do agencies need a special licence…"): the object of a verb of obtaining.
-_EN_OBJECT = re.compile(
-    r"\b(?:apply(?:ing)? for|get|obtain|need|receive|claim|qualify for|(?:entitled|eligible) (?:to|for))\s+"
-    r"(?:(?:a|an|the|any|some|our|their|its)\s+)?(?P<words>(?:[a-z][a-z\-']*\s*){1,4})",
-    re.I,
-)
-
-
-_PARTICLES = frozenset("up off out down away back over ahead".split())
-
-
 def english_focus(question: str) -> str | None:
     """The head noun of what an English question asks for ("What's the application fee…" → fee)."""
     m = _EN_FOCUS.search(question)
     if m is None:
-        m = _EN_OBJECT.search(question)
-        if m is None:
-            return None
-        words = m.group("words").lower().split()
-        # "get picked", "get automated away": a participle after "get" is a passive, not a thing got.
-        if _participle(words[0]):
-            return None
-        head = _head(words)
-        # "get a leg up": a verb and particle idiom, whose noun is not a thing asked for.
-        at = words.index(head) if head is not None else -1
-        return None if 0 <= at < len(words) - 1 and words[at + 1] in _PARTICLES else head
+        return None
     words = m.group("words").lower().split()
     if words and not m.group("article") and _asks_what_happens(words, bool(m.group("copula"))):
         return None
@@ -82,8 +60,11 @@ _ZH_ASKED_BEFORE = re.compile(r"(?:有没有|有无|是否有)(?:[\u4e00-\u9fff]
 def chinese_focus(question: str, words: tuple[str, ...]) -> str | None:
     """What a Chinese question asks for, when it is made of `words` (nouns of the question): the word
     right before the question or after 有没有, with the words of `words` written just before it
-    (最低工资 + 标准 → 最低工资标准)."""
+    (最低工资 + 标准 → 最低工资标准). A word naming a kind of value (期限, 数量) asks for a value a
+    clause must state, not for a topic: it is never the focus."""
     for word in words:
+        if asked(word) is not Asked.OTHER:
+            continue
         at = question.find(word)
         if at >= 0 and (_ZH_ASKED_AFTER.match(question[at + len(word) :]) or _ZH_ASKED_BEFORE.search(question[:at])):
             start = at
@@ -150,7 +131,7 @@ _Q_DATE = re.compile(
     r"\btime ?(?:line|table|frame)s?\b|\bschedule\b|\bduration\b|\bcut-?off\b|\bmilestones?\b",
     re.I,
 )
-_Q_COUNT = re.compile(r"多少个(?!点)|几个(?!点|百分点)|几家|几类|几项|多少家|多少人|多少所|几年|多少年|\bhow many\b", re.I)
+_Q_COUNT = re.compile(r"多少个(?!点)|几个(?!点|百分点)|几家|几类|几项|多少家|多少人|多少所|几年|多少年|数量|\bhow many\b", re.I)
 _Q_AMOUNT = re.compile(
     r"(?:是|为|有|要)多少(?![个家人项类所年天])|多少(?:钱|元)?(?:[？?]|$)|\bwhat (?:is|'s) the (?:number|figure)\b|"
     r"\b(?:cap|caps|ceiling|maximum|minimum)\b",
