@@ -231,8 +231,13 @@ class Abstainer:
             "asked": kind.value,
             "unknown": list(vocab.unknown),
         }
-        # One character (时, 里) names nothing worth repeating to the asker.
-        topic_zh = "、".join([w for w in vocab.known if len(w) > 1][:2]) or "相关内容"
+        # One character (时, 里) names nothing worth repeating to the asker, nor does a part of a word
+        # already named (试点城市、试点).
+        named: list[str] = []
+        for w in vocab.known:
+            if len(w) > 1 and not any(w in n or n in w for n in named):
+                named.append(w)
+        topic_zh = "、".join(named[:2]) or "相关内容"
         original = result.query.original
         topic_en = ", ".join(_as_typed(w, original) for w in vocab.known[:2]) or "the topic"
         # The topic as the documents write it: an English question's words are matched through their translations.

@@ -86,6 +86,11 @@ def test_an_english_question_about_a_place_the_documents_never_name_is_declined(
     assert engine.ask("We're a manufacturer based in Suzhou. What support can manufacturers get from the pilot?").answerable
 
 
+def test_a_decline_names_the_topic_once(engine):
+    a = engine.ask("试点城市考核不过关，会被取消试点资格吗？")
+    assert not a.answerable and "试点城市、试点，" not in a.answer and "试点城市" in a.answer
+
+
 def test_a_question_idiom_is_not_a_missing_topic(engine):
     # 怎么回事 asks; 信用风险分类 is the notice's own term.
     assert engine.ask("信用风险分类是怎么回事？").answerable
