@@ -124,6 +124,16 @@ def _carried(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[float, flo
     return sum(w for w, _ in weights), sum(w for w, known in weights if known)
 
 
+def _shown_topics(known: tuple[str, ...], n: int = 2) -> list[str]:
+    """The first known topic words worth repeating to the asker: not one character (时, 里), nor a
+    part of a word already shown (试点城市、试点; "pilot cities, pilot")."""
+    shown: list[str] = []
+    for w in known:
+        if len(w) > 1 and not any(w in s or s in w for s in shown):
+            shown.append(w)
+    return shown[:n]
+
+
 def _made_of(word: str, retrieved: str, vocab: Container[str]) -> bool:
     """Whether a compound the corpus does not use is made wholly of words the retrieved clauses use,
     two characters or more each (高级职称 → 高级 + 职称): a combination of the documents' own topics."""
@@ -231,15 +241,10 @@ class Abstainer:
             "asked": kind.value,
             "unknown": list(vocab.unknown),
         }
-        # One character (时, 里) names nothing worth repeating to the asker, nor does a part of a word
-        # already named (试点城市、试点).
-        named: list[str] = []
-        for w in vocab.known:
-            if len(w) > 1 and not any(w in n or n in w for n in named):
-                named.append(w)
-        topic_zh = "、".join(named[:2]) or "相关内容"
+        shown = _shown_topics(vocab.known)
+        topic_zh = "、".join(shown) or "相关内容"
         original = result.query.original
-        topic_en = ", ".join(_as_typed(w, original) for w in vocab.known[:2]) or "the topic"
+        topic_en = ", ".join(_as_typed(w, original) for w in shown) or "the topic"
         # The topic as the documents write it: an English question's words are matched through their translations.
         topic = (
             tuple(t for _, terms in result.query.english_terms for t in terms) if english else vocab.known
