@@ -30,6 +30,8 @@ FROZEN = {
     "heldout6": ("888e245010bff552bd0c992dd46b51a50014e908ec1d90d096680a1fbd2ed5ba", 80),
     # frozen on arrival at the start of the sixth round, before any of its rules
     "heldout7": ("795a106fe08b2190dcbe957d1239ba388fc56bec657bfea24ef7f51190cce0e2", 80),
+    # frozen on arrival at the start of the seventh round, before any of its rules
+    "heldout8": ("3160373069a175700eec6cf123cd5b9d5be73cc228769206592f24dbb5f4cb5c", 80),
 }
 
 
@@ -209,8 +211,9 @@ FLOORS = {
     "heldout5": {"recall@5": 0.83, "top1": 0.66, "oos_acc": 0.80, "answer_acc": 0.66},
     "heldout6": {"recall@5": 0.89, "top1": 0.71, "oos_acc": 0.90, "answer_acc": 0.76},
     "heldout7": {"recall@5": 0.82, "top1": 0.65, "oos_acc": 0.70, "answer_acc": 0.70},
+    "heldout8": {"recall@5": 0.88, "top1": 0.70, "oos_acc": 0.72, "answer_acc": 0.75},
 }
-MAX_FALSE_ABSTAIN = {"heldout": 5, "heldout2": 3, "heldout3": 8, "heldout4": 5, "heldout5": 3, "heldout6": 4, "heldout7": 4}
+MAX_FALSE_ABSTAIN = {"heldout": 5, "heldout2": 3, "heldout3": 8, "heldout4": 5, "heldout5": 3, "heldout6": 4, "heldout7": 4, "heldout8": 3}
 
 
 @pytest.mark.parametrize("name", list(FLOORS))
