@@ -80,6 +80,10 @@ def _head(words: list[str]) -> str | None:
     for i, word in enumerate(words):
         if _closes_phrase(word):
             break
+        if run and is_mostly_verb(word, share=1.0):
+            # A word the dictionary only ever uses as a verb is the verb of the noun before it
+            # ("Which cities qualify for…"), not a noun of the phrase.
+            break
         if run and _participle(word):
             # A participle closes the noun phrase ("the provincial government expected to do"),
             # unless a noun follows it that it modifies ("shady hiring practices").
@@ -140,7 +144,7 @@ _Q_AMOUNT = re.compile(
 _Q_REFERENCE = re.compile(r"文号|字号|发文号|\b(?:document|reference|file) (?:number|no)\b", re.I)
 _Q_CONTACT = re.compile(
     r"电话|联系方式|邮箱|电子邮件|网址|网站|热线|地址在|地址是|什么地址|哪个系统|哪个平台上|"
-    r"\b(?:phone|telephone|e-?mail|website|web site|url|hotline|contact details|postal address|street address)\b",
+    r"\b(?:phone|telephone|e-?mail|website|web site|url|hotline|contact details|(?:postal|street|office|mailing) address|(?:web|online) portal)\b",
     re.I,
 )
 # A penalty asked for: 会不会被取消资格, 要受什么处分, "What is the fine for…", "any penalty".

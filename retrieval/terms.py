@@ -180,15 +180,16 @@ def _gloss_uses() -> tuple[dict[str, int], dict[str, int]]:
     return dict(verbs), dict(nouns)
 
 
-def is_mostly_verb(word: str) -> bool:
-    """Whether CC-CEDICT mostly uses an English word as a verb ("send", "allowed"; not "plan", "host")."""
+def is_mostly_verb(word: str, share: float = VERB_SHARE) -> bool:
+    """Whether CC-CEDICT mostly uses an English word as a verb ("send", "allowed"; not "plan", "host");
+    with `share` 1, whether it never glosses a noun with it ("qualify", "exist"; not "pay", "hire")."""
     if " " in word:
         return False
     verbs, nouns = _gloss_uses()
     forms = english_forms(word)
     v = sum(verbs.get(f, 0) for f in forms)
     n = sum(nouns.get(f, 0) for f in forms)
-    return v > 0 and v / (v + n) >= VERB_SHARE
+    return v > 0 and v / (v + n) >= share
 
 
 class TermBridge:

@@ -115,6 +115,10 @@ def test_a_spoken_level_of_government_is_the_corpus_level():
         ("Once the pilot is running, what is the provincial government expected to do?", "government"),
         ("What is the pilot meant to produce by the end?", "pilot"),  # an irregular participle too
         ("What is required of cities?", None),
+        # A word the dictionary only ever uses as a verb is the noun's verb, not part of the phrase.
+        ("Which cities qualify for priority support?", "cities"),
+        # …but a verb that is a noun too stays in it ("pay", "plan").
+        ("What's the typical monthly pay for an HR consultant?", "pay"),
         # "what" as the subject of a verb asks for no noun
         ("After the pilot ends, what happens to the policies that worked?", None),
         ("If a city finds something that works, what's supposed to happen with it?", None),
