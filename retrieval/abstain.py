@@ -252,12 +252,11 @@ class Abstainer:
         # "What rent do agencies pay in the park?", "评分权重分别是多少？": the thing asked for is a word
         # the documents never use, however many of the question's other words they do.
         if english:
-            # An English word the lexicons cannot carry is weak evidence of a missing topic: an
-            # abstract or figurative noun (guideline, headache, partnerships) often names what the
-            # documents say in other words. So only a question asking for a value — an amount, a date,
-            # a count, a body, a penalty — is declined for it: "What rent…", "What's the application fee…".
+            # Declining for a word the lexicons cannot carry (breakdown, partnerships) costs answerable
+            # questions, but answering without it costs more: the rest of the question ("regional",
+            # "pilot cities") then picks a clause that answers something else about half the time (README).
             focus = english_focus(result.query.normalized)
-            focus = focus if focus in vocab.unknown and kind is not Asked.OTHER else None
+            focus = focus if focus in vocab.unknown else None
         else:
             focus = chinese_focus(result.query.normalized, vocab.unknown)
         if focus is not None:
