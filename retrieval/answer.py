@@ -28,6 +28,8 @@ from .text import has_cjk
 _LEAD = re.compile(r"^(答[：:]|（[一二三四五六七八九十]+）[^。]{0,20}。)")
 _DAY = re.compile(r"\d{1,2}月\d{1,2}日")
 _Q_DAY = re.compile(r"哪天|几号|哪一天|几月几[日号]|日期|具体时间|\bdate\b|which day", re.I)
+_Q_DEADLINE = re.compile(r"最晚|最迟|截止|期限|之前|以前|[天日号月]前|\bdeadline\b|\bby when\b|\bdue\b|\bcut-?off\b", re.I)
+_DEADLINE = re.compile(r"(?:\d{1,2}月(?:\d{1,2}日)?|月底|年底|年|月|日)(?:底)?(?:前|之前|以前)|截止|\b(?:by|before)\b", re.I)
 _RESTATED = re.compile(r"^[^。！？]*？\s*(?:答[：:])?\s*")
 # How a document names itself ("本条例自…起施行") and how it names another one (《…》).
 _SELF_NAME = re.compile(r"本(条例|办法|规定|细则|方案|通知|意见|决定|法)")
@@ -196,6 +198,7 @@ def extract_answer(
     sims = [c[5] for c in candidates if c[5] is not None]
     best_sim = max(sims) if sims else 0.0
     names_only = kind is not Asked.REFERENCE and not _Q_TITLE.search(question)
+    deadline = kind is Asked.DATE and bool(_Q_DEADLINE.search(question))
 
     def score(cand) -> float:
         rank, chunk, _, _, sentence, sim = cand
@@ -208,9 +211,12 @@ def extract_answer(
             value -= AUTHORITY_PENALTY.get(chunk.authority, 0.0)
         if sim is not None:
             value += DENSE_WEIGHT * (sim - best_sim)
-        if kind is not Asked.OTHER and gives(kind, question, sentence):
+        # A deadline asked for ("最晚哪天前交", "by when") is a date something must happen before
+        # ("2027年12月底前"); a date on its own (the signature's 2025年5月16日) is not one.
+        dated = not deadline or _DEADLINE.search(sentence)
+        if kind is not Asked.OTHER and gives(kind, question, sentence) and dated:
             value += ASKED_BONUS
-        if kind is Asked.DATE and _Q_DAY.search(question) and _DAY.search(sentence):
+        if kind is Asked.DATE and _Q_DAY.search(question) and _DAY.search(sentence) and dated:
             value += DAY_BONUS  # asked for the day, and this sentence names it
         if len(sentence) < 12 or (names_only and _is_title_line(sentence, chunk)):
             value -= SHORT_PENALTY  # a bare heading, or the document's title: they state nothing

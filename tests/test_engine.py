@@ -29,6 +29,14 @@ def test_the_notices_date_is_answered_from_its_signature_block(engine):
     assert "2025年5月16日" in answer.answer and answer.answer_chunk_id == "notice:sign"
 
 
+def test_a_deadline_is_a_date_something_must_happen_before_not_the_issue_date(engine):
+    """The signature (third citation here) names a day and four bodies, but 2025年5月16日 is when the
+    notice was issued, not a date anything must be done before (eval/colloquial_tune.jsonl, ct003)."""
+    answer = engine.ask("三年干完了要不要交个总结？最晚哪天前交，交给谁？")
+    assert answer.answerable and "12月底前" in answer.answer, answer.answer
+    assert answer.answer_chunk_id != "notice:sign"
+
+
 def test_a_long_sentence_is_answered_by_its_clauses_not_whole(engine):
     """总体要求's first sentence is 280 characters: the answer is the clauses that hold the asked
     part (and the clauses after them, which often list it), not the whole sentence."""
