@@ -32,6 +32,8 @@ FROZEN = {
     "heldout7": ("795a106fe08b2190dcbe957d1239ba388fc56bec657bfea24ef7f51190cce0e2", 80),
     # frozen on arrival at the start of the seventh round, before any of its rules
     "heldout8": ("3160373069a175700eec6cf123cd5b9d5be73cc228769206592f24dbb5f4cb5c", 80),
+    # frozen on arrival at the end of the seventh round, measured once on its final code
+    "heldout9": ("05585065c2619346e7959f30cd0253c280684cbc5845b6d34dbef3327a1afe4f", 80),
 }
 
 
@@ -224,8 +226,9 @@ FLOORS = {
     "heldout6": {"recall@5": 0.89, "top1": 0.71, "oos_acc": 0.90, "answer_acc": 0.76},
     "heldout7": {"recall@5": 0.82, "top1": 0.65, "oos_acc": 0.70, "answer_acc": 0.70},
     "heldout8": {"recall@5": 0.88, "top1": 0.70, "oos_acc": 0.72, "answer_acc": 0.75},
+    "heldout9": {"recall@5": 0.89, "top1": 0.75, "oos_acc": 0.66, "answer_acc": 0.77},
 }
-MAX_FALSE_ABSTAIN = {"heldout": 5, "heldout2": 3, "heldout3": 8, "heldout4": 5, "heldout5": 3, "heldout6": 4, "heldout7": 4, "heldout8": 3}
+MAX_FALSE_ABSTAIN = {"heldout": 5, "heldout2": 3, "heldout3": 8, "heldout4": 5, "heldout5": 3, "heldout6": 4, "heldout7": 4, "heldout8": 3, "heldout9": 4}
 
 
 @pytest.mark.parametrize("name", list(FLOORS))
