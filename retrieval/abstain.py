@@ -27,6 +27,7 @@ from .asked import (
     chinese_focus,
     english_focus,
     gives,
+    kind_phrase,
     must_state,
     names_kind,
 )
@@ -241,7 +242,10 @@ class Abstainer:
             "asked": kind.value,
             "unknown": list(vocab.unknown),
         }
-        shown = _shown_topics(vocab.known)
+        # "The documents mention pilot scheme, number…": the words naming the asked value ("phone
+        # number") are what is missing, not topics the documents speak about.
+        naming = set(kind_phrase(kind, result.query.normalized).split())
+        shown = _shown_topics(tuple(w for w in vocab.known if w.lower() not in naming))
         topic_zh = "、".join(shown) or "相关内容"
         original = result.query.original
         topic_en = ", ".join(_as_typed(w, original) for w in shown) or "the topic"

@@ -122,7 +122,7 @@ def _asks_what_happens(words: list[str], copula: bool) -> bool:
 _MONEY_FOCUS = frozenset("fee fees salary salaries wage wages pay price prices cost costs rent budget rate rates tax subsidy grant".split())
 # A yes/no question asks whether ("要不要公示监督电话？", "也必须公示…电话吗？"), not for the number;
 # one that asks whether there is one ("有没有咨询电话？", "Is there a hotline?") asks for it.
-_Q_EXISTS = re.compile(r"有没有|有无|是否有|^\s*(?:is|are) there\b|\bany\b", re.I)
+_Q_EXISTS = re.compile(r"有没有|有无|是否有|有[^，,。？?！!没]{1,10}[吗么]|^\s*(?:is|are) there\b|\bany\b", re.I)
 _Q_MONEY = re.compile(
     r"多少钱|多少元|几元|多少万|几万|多少亿|几亿|金额|额度|标准是多少|费用是多少|多少[\u4e00-\u9fff]{0,4}(?:资金|经费|费用|补[助贴]|奖[励补])|(?:交|付|缴|花)多少|(?:规模|金额|额度)有?多大|多大(?:规模|金额)|"
     r"补[助贴]多少|资助多少|减免多少|(?:能|可以?)?(?:拿|领|给|补|减|免|贴)[到了]?多少|比例是多少|税率|规模.{0,4}多少|几个点|多少个点|几个百分点|百分之几|"
@@ -144,7 +144,8 @@ _Q_AMOUNT = re.compile(
 _Q_REFERENCE = re.compile(r"文号|字号|发文号|\b(?:document|reference|file) (?:number|no)\b", re.I)
 _Q_CONTACT = re.compile(
     r"电话|联系方式|邮箱|电子邮件|网址|网站|热线|地址在|地址是|什么地址|哪个系统|哪个平台上|"
-    r"\b(?:phone|telephone|e-?mail|website|web site|url|hotline|contact details|(?:postal|street|office|mailing) address|(?:web|online) portal)\b",
+    r"\b(?:contact details|(?:contact\s+)?(?:phone|telephone|e-?mail|website|web site|url|hotline|(?:postal|street|office|mailing) address|(?:web|online) portal))"
+    r"(?:\s+(?:numbers?|address(?:es)?|lines?))?\b",
     re.I,
 )
 # A penalty asked for: 会不会被取消资格, 要受什么处分, "What is the fine for…", "any penalty".
@@ -202,6 +203,12 @@ _YES_NO = re.compile(
 )
 
 
+_KIND_FORMS = {
+    Asked.REFERENCE: _Q_REFERENCE, Asked.MONEY: _Q_MONEY, Asked.COUNT: _Q_COUNT, Asked.SANCTION: _Q_SANCTION,
+    Asked.DATE: _Q_DATE, Asked.CONTACT: _Q_CONTACT, Asked.NAMES: _Q_NAMES, Asked.AMOUNT: _Q_AMOUNT, Asked.BODY: _Q_BODY,
+}
+
+
 def is_yes_no(question: str) -> bool:
     """A question answered by yes or no (是不是…, …吗？, "Does …?")."""
     return bool(_YES_NO.search(question.strip()))
@@ -228,6 +235,13 @@ def asked(question: str) -> Asked:
     if _Q_BODY.search(question):
         return Asked.BODY
     return Asked.OTHER
+
+
+def kind_phrase(kind: Asked, question: str) -> str:
+    """The words of a question that name the kind of value it asks for ("phone number", "office
+    address", "罚款"), lower-cased: what is asked for, not a topic the documents speak about."""
+    pattern = _KIND_FORMS.get(kind)
+    return " ".join(m.group(0) for m in pattern.finditer(question)).lower() if pattern else ""
 
 
 def names_kind(word: str, kind: Asked) -> bool:

@@ -93,6 +93,14 @@ def test_a_verb_after_the_asked_noun_is_not_what_is_asked_for(engine):
 def test_an_office_address_asked_for_is_contact_details(engine):
     a = engine.ask("What's the office address of the secretariat that coordinates the scheme?")
     assert not a.answerable and a.reason == "detail-missing" and "contact details" in a.answer
+    # The words naming what is missing are not repeated as topics the documents mention.
+    assert "mention office" not in a.answer and "address" not in a.answer.split("but")[0]
+
+
+def test_has_it_one_asks_for_it_as_whether_there_is_one_does(engine):
+    # 有咨询电话吗 asks for the number as 有没有咨询电话 does; the documents give none.
+    a = engine.ask("试点申报有咨询电话吗？")
+    assert not a.answerable and a.reason == "detail-missing" and "联系方式" in a.answer
 
 
 def test_an_english_question_about_a_place_the_documents_never_name_is_declined(engine):
