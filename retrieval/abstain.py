@@ -245,7 +245,10 @@ class Abstainer:
         # "The documents mention pilot scheme, number…": the words naming the asked value ("phone
         # number") are what is missing, not topics the documents speak about.
         naming = set(kind_phrase(kind, result.query.normalized).split())
-        shown = _shown_topics(tuple(w for w in vocab.known if w.lower() not in naming))
+        # Nor an English verb ("set up", "lists"): the topics are its nouns, as in Chinese.
+        shown = _shown_topics(
+            tuple(w for w in vocab.known if w.lower() not in naming and not (english and is_mostly_verb(w)))
+        )
         topic_zh = "、".join(shown) or "相关内容"
         original = result.query.original
         topic_en = ", ".join(_as_typed(w, original) for w in shown) or "the topic"

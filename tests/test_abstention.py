@@ -97,6 +97,12 @@ def test_an_office_address_asked_for_is_contact_details(engine):
     assert "mention office" not in a.answer and "address" not in a.answer.split("but")[0]
 
 
+def test_a_decline_names_the_documents_topics_by_their_nouns(engine):
+    # "set" (up) is the question's verb, not a topic the documents mention.
+    a = engine.ask("What partnerships can HR firms set up?")
+    assert not a.answerable and "mention HR firms but" in a.answer, a.answer
+
+
 def test_has_it_one_asks_for_it_as_whether_there_is_one_does(engine):
     # 有咨询电话吗 asks for the number as 有没有咨询电话 does; the documents give none.
     a = engine.ask("试点申报有咨询电话吗？")
