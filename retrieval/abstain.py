@@ -53,6 +53,9 @@ _ECHO = re.compile(r"^(?:[\u4e00-\u9fff]{1,8}|[a-z][a-z\-]{0,19})$")
 # "我们是苏州的企业…": a question about the asker's own place is still a question about the policy.
 _SELF_EN = re.compile(r"\b(?:we|we're|us|our|i|i'm|my)\b", re.I)
 _SELF = re.compile(r"我们|我司|我市|我省|本市|本省|咱|我是|我在")
+# Words for the documents themselves ("文件里对这些人有啥说法", "the notice talks about"): a decline
+# does not say "文件提到了文件".
+_THE_DOCUMENTS = frozenset("文件 通知 政策 原文 解读 导读 document documents notice policy".split())
 _QUESTION_WORD = re.compile(r"怎么|什么|多少|哪|啥|咋|几")
 # Clauses whose text counts as "retrieved" for the vocabulary signal.
 RETRIEVED_DEPTH = 5
@@ -247,7 +250,11 @@ class Abstainer:
         naming = set(kind_phrase(kind, result.query.normalized).split())
         # Nor an English verb ("set up", "lists"): the topics are its nouns, as in Chinese.
         shown = _shown_topics(
-            tuple(w for w in vocab.known if w.lower() not in naming and not (english and is_mostly_verb(w)))
+            tuple(
+                w
+                for w in vocab.known
+                if w.lower() not in naming and w.lower() not in _THE_DOCUMENTS and not (english and is_mostly_verb(w))
+            )
         )
         topic_zh = "、".join(shown) or "相关内容"
         original = result.query.original

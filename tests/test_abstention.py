@@ -103,6 +103,11 @@ def test_a_decline_names_the_documents_topics_by_their_nouns(engine):
     assert not a.answerable and "mention HR firms but" in a.answer, a.answer
 
 
+def test_a_decline_does_not_name_the_documents_as_their_own_topic(engine):
+    a = engine.ask("厂里上了机器人，一批老师傅岗位没了，文件里对这些人有啥说法")
+    assert not a.answerable and "文件提到了" in a.answer and "、文件" not in a.answer and "了文件" not in a.answer
+
+
 def test_has_it_one_asks_for_it_as_whether_there_is_one_does(engine):
     # 有咨询电话吗 asks for the number as 有没有咨询电话 does; the documents give none.
     a = engine.ask("试点申报有咨询电话吗？")
