@@ -203,6 +203,7 @@ _YES_NO = re.compile(
 )
 
 
+# The question forms of each kind, in the order asked() tries them: the first that matches wins.
 _KIND_FORMS = {
     Asked.REFERENCE: _Q_REFERENCE, Asked.MONEY: _Q_MONEY, Asked.COUNT: _Q_COUNT, Asked.SANCTION: _Q_SANCTION,
     Asked.DATE: _Q_DATE, Asked.CONTACT: _Q_CONTACT, Asked.NAMES: _Q_NAMES, Asked.AMOUNT: _Q_AMOUNT, Asked.BODY: _Q_BODY,
@@ -216,24 +217,13 @@ def is_yes_no(question: str) -> bool:
 
 def asked(question: str) -> Asked:
     """The kind of answer a question wants; OTHER when its form does not say."""
-    if _Q_REFERENCE.search(question):
-        return Asked.REFERENCE
-    if (_Q_MONEY.search(question) or english_focus(question) in _MONEY_FOCUS) and not _Q_COUNT.search(question):
-        return Asked.MONEY
-    if _Q_COUNT.search(question):
-        return Asked.COUNT
-    if _Q_SANCTION.search(question):
-        return Asked.SANCTION
-    if _Q_DATE.search(question):
-        return Asked.DATE
-    if _Q_CONTACT.search(question):
-        return Asked.CONTACT
-    if _Q_NAMES.search(question):
-        return Asked.NAMES
-    if _Q_AMOUNT.search(question):
-        return Asked.AMOUNT
-    if _Q_BODY.search(question):
-        return Asked.BODY
+    for kind, form in _KIND_FORMS.items():
+        if kind is Asked.MONEY:
+            # A money noun asked for asks for money too ("What rent…"); "how many yuan" counts.
+            if (form.search(question) or english_focus(question) in _MONEY_FOCUS) and not _Q_COUNT.search(question):
+                return kind
+        elif form.search(question):
+            return kind
     return Asked.OTHER
 
 
