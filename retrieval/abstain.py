@@ -223,6 +223,24 @@ class Abstainer:
         return Vocabulary(known / total, known_words, unknown, _english_names(result.query.original, unknown), values)
 
     @staticmethod
+    def _mentioned(result: SearchResult, kind: Asked, vocab: Vocabulary) -> tuple[str, str]:
+        """The topics a decline says the documents mention (Chinese, English): the question's words
+        they use, but not the words naming the missing value ("phone number": "The documents mention
+        pilot scheme, number…" read as if they gave one), nor the documents themselves (文件), nor an
+        English verb ("set up", "lists"): the topics are its nouns, as in Chinese."""
+        naming = set(kind_phrase(kind, result.query.normalized).split())
+        english = result.query.english
+        shown = _shown_topics(
+            tuple(
+                w
+                for w in vocab.known
+                if w.lower() not in naming and w.lower() not in _THE_DOCUMENTS and not (english and is_mostly_verb(w))
+            )
+        )
+        original = result.query.original
+        return "、".join(shown) or "相关内容", ", ".join(_as_typed(w, original) for w in shown) or "the topic"
+
+    @staticmethod
     def _states_about(kind, topic: tuple[str, ...], result: SearchResult) -> bool:
         """Whether a sentence of the first clauses gives a value of the asked kind about the question's topic."""
         question = result.query.normalized
@@ -245,20 +263,7 @@ class Abstainer:
             "asked": kind.value,
             "unknown": list(vocab.unknown),
         }
-        # "The documents mention pilot scheme, number…": the words naming the asked value ("phone
-        # number") are what is missing, not topics the documents speak about.
-        naming = set(kind_phrase(kind, result.query.normalized).split())
-        # Nor an English verb ("set up", "lists"): the topics are its nouns, as in Chinese.
-        shown = _shown_topics(
-            tuple(
-                w
-                for w in vocab.known
-                if w.lower() not in naming and w.lower() not in _THE_DOCUMENTS and not (english and is_mostly_verb(w))
-            )
-        )
-        topic_zh = "、".join(shown) or "相关内容"
         original = result.query.original
-        topic_en = ", ".join(_as_typed(w, original) for w in shown) or "the topic"
         # The topic as the documents write it: an English question's words are matched through their translations.
         topic = (
             tuple(t for _, terms in result.query.english_terms for t in terms) if english else vocab.known
@@ -274,6 +279,7 @@ class Abstainer:
         else:
             focus = chinese_focus(result.query.normalized, vocab.unknown)
         if focus is not None:
+            topic_zh, topic_en = self._mentioned(result, kind, vocab)
             return Decision(
                 False,
                 "detail-missing" if vocab.known else "off-topic",
@@ -282,6 +288,7 @@ class Abstainer:
                 signals,
             )
         if (must_state(kind, result.query.normalized) or vocab.value_words) and not self._states_about(kind, topic, result):
+            topic_zh, topic_en = self._mentioned(result, kind, vocab)
             return Decision(
                 False,
                 "detail-missing",
@@ -312,6 +319,7 @@ class Abstainer:
         named = [w for w in vocab.unknown if len(w) > 1 or english] or list(vocab.unknown)
         missing = "、".join(named[:2])
         if vocab.known and missing:
+            topic_zh, topic_en = self._mentioned(result, kind, vocab)
             zh = f"文件提到了{topic_zh}，但没有说明{missing}。"
             missing_en = ", ".join(_as_typed(w, original) for w in named[:2])
             en = f"The documents mention {topic_en} but say nothing about {missing_en}."
